@@ -1,0 +1,9 @@
+content-offer-title = Unser Angebot für die Gemeinden
+content-offer-intro = Das Radix Team hilft jeder belgischen Stadt und Gemeinde, eine Politik gegen gewaltsame Radikalisierung aufzubauen.
+content-tailored-support-title = Maßgeschneiderte Unterstützung und Kontakt
+content-tailored-support-text = Ihre Frage passt zu keinem dieser Angebote? Wir suchen die Unterstützung, die den Bedürfnissen Ihrer Gemeinde entspricht.
+content-lookup-title = Eine Gemeinde nachschlagen
+content-contact-address-title = So erreichen Sie uns
+content-contact-address-missing = Die Kontaktadresse dieser Installation ist noch nicht eingerichtet. Bitte wenden Sie sich über die allgemeinen Kanäle an den FÖD Inneres.
+content-no-case-data-title = Senden Sie niemals Informationen über Personen.
+content-no-case-data-text = Dieser Kanal dient nicht dazu, Personen oder Verdachtsfälle zu melden. Rufen Sie im Notfall die 112 an; die Polizei erreichen Sie unter 101.

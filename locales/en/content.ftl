@@ -1,0 +1,9 @@
+content-offer-title = Our offer to municipalities
+content-offer-intro = The Radix Team helps every Belgian city and municipality to build its policy against violent radicalisation.
+content-tailored-support-title = Tailored support and contact
+content-tailored-support-text = A question that fits none of these? We look for the support that fits your municipality's needs.
+content-lookup-title = Look up a municipality
+content-contact-address-title = How to reach us
+content-contact-address-missing = The contact address of this installation has not been configured yet. Please contact the FPS Interior through its general channels.
+content-no-case-data-title = Never send information about individuals.
+content-no-case-data-text = This channel is not for reporting persons or suspicions. In an emergency, call 112; for the police, call 101.

@@ -1,0 +1,9 @@
+content-offer-title = Notre offre aux communes
+content-offer-intro = La Radix Team aide chaque ville et commune belge à construire sa politique contre la radicalisation violente.
+content-tailored-support-title = Soutien sur mesure et contact
+content-tailored-support-text = Votre question ne correspond à aucune de ces offres ? Nous cherchons le soutien adapté aux besoins de votre commune.
+content-lookup-title = Rechercher une commune
+content-contact-address-title = Comment nous joindre
+content-contact-address-missing = L’adresse de contact de cette installation n’a pas encore été configurée. Contactez le SPF Intérieur par ses canaux généraux.
+content-no-case-data-title = N’envoyez jamais d’informations sur des personnes.
+content-no-case-data-text = Ce canal ne sert pas à signaler des personnes ou des soupçons. En cas d’urgence, appelez le 112 ; pour la police, le 101.

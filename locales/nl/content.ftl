@@ -1,0 +1,9 @@
+content-offer-title = Ons aanbod aan de gemeenten
+content-offer-intro = Het Radix Team helpt elke Belgische stad en gemeente om een beleid tegen gewelddadige radicalisering uit te bouwen.
+content-tailored-support-title = Ondersteuning op maat en contact
+content-tailored-support-text = Past uw vraag nergens anders? We zoeken de ondersteuning die bij de noden van uw gemeente past.
+content-lookup-title = Een gemeente opzoeken
+content-contact-address-title = Zo bereikt u ons
+content-contact-address-missing = Het contactadres van deze installatie is nog niet ingesteld. Neem contact op met de FOD Binnenlandse Zaken via de algemene kanalen.
+content-no-case-data-title = Verstuur nooit informatie over personen.
+content-no-case-data-text = Dit kanaal dient niet om personen of vermoedens te melden. Bel in noodgevallen 112; voor de politie belt u 101.

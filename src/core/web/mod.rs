@@ -1,0 +1,265 @@
+//! The web layer shared by all capabilities: templates and the base layout, static assets,
+//! language handling in URLs, security headers, error rendering, request ids and metrics.
+
+pub mod assets;
+pub mod middleware;
+
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::value::{Kwargs, Value};
+use minijinja::{Environment, State, UndefinedBehavior};
+use rust_embed::RustEmbed;
+use serde::Serialize;
+
+use crate::AppState;
+use crate::core::i18n::{I18n, Lang, format_date, format_number};
+
+#[derive(RustEmbed)]
+#[folder = "src/"]
+#[include = "*/templates/*.html"]
+#[include = "*/*/templates/*.html"]
+struct TemplateFiles;
+
+/// Builds the template environment: strict about undefined values, auto-escaping HTML.
+pub fn template_environment(
+    i18n: Arc<I18n>,
+    assets: Arc<assets::Assets>,
+) -> anyhow::Result<Environment<'static>> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    // Escape what HTML needs (& < > " ') and leave '/' readable in URLs.
+    env.set_formatter(|out, state, value| {
+        if let (minijinja::AutoEscape::Html, Some(text), false) =
+            (state.auto_escape(), value.as_str(), value.is_safe())
+        {
+            let mut escaped = String::with_capacity(text.len());
+            for c in text.chars() {
+                match c {
+                    '&' => escaped.push_str("&amp;"),
+                    '<' => escaped.push_str("&lt;"),
+                    '>' => escaped.push_str("&gt;"),
+                    '"' => escaped.push_str("&quot;"),
+                    '\'' => escaped.push_str("&#39;"),
+                    _ => escaped.push(c),
+                }
+            }
+            return out.write_str(&escaped).map_err(minijinja::Error::from);
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
+    for name in TemplateFiles::iter() {
+        let file =
+            TemplateFiles::get(&name).ok_or_else(|| anyhow::anyhow!("template {name} vanished"))?;
+        let source = String::from_utf8(file.data.into_owned())?;
+        // "geo/templates/municipality.html" is known as "geo/municipality.html".
+        let short = name.replace("/templates/", "/");
+        env.add_template_owned(short, source)?;
+    }
+    let translations = i18n.clone();
+    env.add_function(
+        "t",
+        move |state: &State, key: String, kwargs: Kwargs| -> Result<String, minijinja::Error> {
+            let lang = current_lang(state);
+            let mut args: Vec<(String, fluent_bundle::FluentValue<'static>)> = vec![];
+            for name in kwargs.args() {
+                let value: Value = kwargs.get(name)?;
+                let fluent = if let Some(number) = value.as_i64() {
+                    fluent_bundle::FluentValue::from(number)
+                } else {
+                    fluent_bundle::FluentValue::from(value.to_string())
+                };
+                args.push((name.to_string(), fluent));
+            }
+            kwargs.assert_all_used()?;
+            let borrowed: Vec<(&str, fluent_bundle::FluentValue<'_>)> =
+                args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+            Ok(translations.t_args(lang, &key, &borrowed))
+        },
+    );
+    env.add_function(
+        "asset",
+        move |name: String| -> Result<String, minijinja::Error> {
+            assets.url(&name).ok_or_else(|| {
+                minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("unknown asset {name}"),
+                )
+            })
+        },
+    );
+    env.add_filter(
+        "number",
+        |state: &State, value: f64, decimals: Option<usize>| {
+            format_number(current_lang(state), value, decimals.unwrap_or(0))
+        },
+    );
+    env.add_filter("date", |value: String| -> String {
+        chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d")
+            .map(format_date)
+            .unwrap_or(value)
+    });
+    Ok(env)
+}
+
+fn current_lang(state: &State) -> Lang {
+    state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Lang::from_code))
+        .unwrap_or(Lang::Nl)
+}
+
+/// What the base layout needs to know about a page.
+#[derive(Debug, Clone)]
+pub struct PageMeta {
+    pub lang: Lang,
+    /// The page title, already translated.
+    pub title: String,
+    pub description: Option<String>,
+    /// The path after the language prefix, e.g. "/municipalities/21009"; the language
+    /// switcher and `hreflang` links point to the same path in the other languages.
+    pub path: String,
+    /// The query string to keep when switching language (already validated input only).
+    pub query: Option<String>,
+    /// Which main navigation entry is current.
+    pub section: &'static str,
+}
+
+#[derive(Serialize)]
+struct Alternate {
+    code: &'static str,
+    name: &'static str,
+    href: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct NavItem {
+    key: &'static str,
+    href: String,
+    current: bool,
+}
+
+const NAVIGATION: [(&str, &str); 5] = [
+    ("home", "/"),
+    ("offer", "/offer"),
+    ("livc-r", "/livc-r"),
+    ("municipalities", "/municipalities"),
+    ("contact", "/contact"),
+];
+
+/// Renders a page template inside the base layout.
+pub fn render(state: &AppState, meta: &PageMeta, template: &str, context: Value) -> Response {
+    let lang = meta.lang;
+    let query = meta
+        .query
+        .as_deref()
+        .filter(|q| !q.is_empty())
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    let alternates: Vec<Alternate> = Lang::ALL
+        .iter()
+        .map(|&other| Alternate {
+            code: other.code(),
+            name: other.endonym(),
+            href: format!("/{}{}{}", other.code(), meta.path, query),
+            current: other == lang,
+        })
+        .collect();
+    let navigation: Vec<NavItem> = NAVIGATION
+        .iter()
+        .map(|(key, path)| NavItem {
+            key,
+            href: format!("/{}{}", lang.code(), path),
+            current: *key == meta.section,
+        })
+        .collect();
+    let layout = minijinja::context! {
+        lang => lang.code(),
+        title => meta.title,
+        description => meta.description,
+        alternates => alternates,
+        navigation => navigation,
+        demo => state.demo_loaded(),
+        base_url => state.config.base_url,
+        canonical_path => format!("/{}{}", lang.code(), meta.path),
+        contact_email => state.config.contact_email,
+    };
+    let merged = minijinja::context! { ..context, ..layout };
+    match state
+        .templates
+        .get_template(template)
+        .and_then(|t| t.render(merged))
+    {
+        Ok(html) => html_response(StatusCode::OK, html),
+        Err(error) => {
+            tracing::error!(%error, template, "template rendering failed");
+            crate::core::error::AppError::internal(error).into_response()
+        }
+    }
+}
+
+pub fn html_response(status: StatusCode, html: String) -> Response {
+    let mut response = (status, Html(html)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+/// Parses the `{lang}` path segment; anything else is a 404.
+pub fn lang_from_path(code: &str) -> Result<Lang, crate::core::error::AppError> {
+    Lang::from_code(code).ok_or(crate::core::error::AppError::NotFound)
+}
+
+/// Re-encodes query parameters for links (language switcher, pagination).
+pub fn encode_query(pairs: &[(&str, &str)]) -> String {
+    let mut serializer = form_urlencoded_serializer();
+    for (key, value) in pairs {
+        if !value.is_empty() {
+            serializer.append_pair(key, value);
+        }
+    }
+    serializer.finish()
+}
+
+fn form_urlencoded_serializer() -> url_encoding::Serializer {
+    url_encoding::Serializer::new()
+}
+
+/// A tiny `application/x-www-form-urlencoded` writer (RFC 3986 unreserved set kept).
+mod url_encoding {
+    pub struct Serializer {
+        out: String,
+    }
+    impl Serializer {
+        pub fn new() -> Self {
+            Serializer { out: String::new() }
+        }
+        pub fn append_pair(&mut self, key: &str, value: &str) {
+            if !self.out.is_empty() {
+                self.out.push('&');
+            }
+            encode_into(&mut self.out, key);
+            self.out.push('=');
+            encode_into(&mut self.out, value);
+        }
+        pub fn finish(self) -> String {
+            self.out
+        }
+    }
+    fn encode_into(out: &mut String, text: &str) {
+        for byte in text.bytes() {
+            match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    out.push(byte as char)
+                }
+                b' ' => out.push('+'),
+                _ => out.push_str(&format!("%{byte:02X}")),
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Belgian geography: municipalities (581 until 2024, 580 in December 2024, 565 since 2025)
+//! with validity periods and merger history, provinces, arrondissements, regions, language
+//! areas, police zones with time-versioned membership, and optional boundary polygons.
+//!
+//! Public API: `service` (import, load), the `Geography` read model, `router()` with the
+//! public pages under `/{lang}/municipalities` and the JSON API under `/api/v1/`.
+//! Invariant: a query "as of a date" only ever returns the municipalities that existed then;
+//! dates before 2019-01-01 are refused.
+
+pub mod api;
+pub mod boundaries;
+pub mod domain;
+mod routes;
+pub mod service;
+mod store;
+
+pub use domain::{Geography, Municipality, Region};
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/{lang}/municipalities", get(routes::municipalities_page))
+        .route(
+            "/{lang}/municipalities/{nis}",
+            get(routes::municipality_page),
+        )
+        .route("/api/v1/municipalities", get(api::api_municipality_list))
+        .route("/api/v1/municipalities/{nis}", get(api::api_municipality))
+        .route("/api/v1/police-zones", get(api::api_police_zone_list))
+        .route("/api/v1/police-zones/{key}", get(api::api_police_zone))
+        .route("/api/openapi.json", get(api::openapi))
+}
+
+/// Parses a `date` parameter: empty means today (Belgian time); anything but a real
+/// calendar date in YYYY-MM-DD form, or a date before the reference period, is refused with
+/// a message key.
+pub fn parse_date_param(value: Option<&str>) -> Result<chrono::NaiveDate, &'static str> {
+    let Some(text) = value.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(crate::core::clock::today());
+    };
+    if text.len() != 10 {
+        return Err("geo-error-date-invalid");
+    }
+    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| "geo-error-date-invalid")?;
+    if date < domain::first_reference_date() {
+        return Err("geo-error-date-before-reference");
+    }
+    if date > chrono::NaiveDate::from_ymd_opt(2100, 12, 31).expect("valid date") {
+        return Err("geo-error-date-invalid");
+    }
+    Ok(date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_parameter_is_strict() {
+        assert!(parse_date_param(Some("2024-12-31")).is_ok());
+        assert!(parse_date_param(None).is_ok());
+        assert!(parse_date_param(Some("")).is_ok());
+        assert_eq!(
+            parse_date_param(Some("2019-02-30")),
+            Err("geo-error-date-invalid")
+        );
+        assert_eq!(
+            parse_date_param(Some("../../etc")),
+            Err("geo-error-date-invalid")
+        );
+        assert_eq!(
+            parse_date_param(Some("2018-12-31")),
+            Err("geo-error-date-before-reference")
+        );
+        assert_eq!(
+            parse_date_param(Some("2024-1-5")),
+            Err("geo-error-date-invalid")
+        );
+        assert_eq!(
+            parse_date_param(Some("+2024-01-05")),
+            Err("geo-error-date-invalid")
+        );
+    }
+}

@@ -1,0 +1,261 @@
+//! Radix: the support platform of the Belgian federal Radix Team for cities and
+//! municipalities preventing violent radicalisation.
+//!
+//! `App::start` prepares the database (migrations, reference data, content, optional demo
+//! data), builds the shared `AppState` and the router that merges every capability's routes.
+
+#![forbid(unsafe_code)]
+
+pub mod content;
+pub mod core;
+pub mod demo;
+pub mod geo;
+
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::HeaderValue;
+use axum::routing::get;
+use minijinja::Environment;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::core::config::Config;
+use crate::core::db::{Db, PoolSettings};
+use crate::core::i18n::I18n;
+use crate::core::metrics::Metrics;
+use crate::core::web::assets::Assets;
+use crate::core::web::middleware;
+use crate::geo::Geography;
+
+/// Shared, cheaply clonable application state.
+#[derive(Clone)]
+pub struct AppState(Arc<StateInner>);
+
+pub struct StateInner {
+    pub config: Config,
+    pub db: Db,
+    pub i18n: Arc<I18n>,
+    pub templates: Environment<'static>,
+    pub assets: Arc<Assets>,
+    pub metrics: Metrics,
+    pub content_security_policy: HeaderValue,
+    geography: RwLock<Arc<Geography>>,
+    content: RwLock<Arc<content::ContentCache>>,
+    demo: AtomicBool,
+}
+
+impl Deref for AppState {
+    type Target = StateInner;
+    fn deref(&self) -> &StateInner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn geography(&self) -> Arc<Geography> {
+        self.geography
+            .read()
+            .map(|g| g.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    pub fn content(&self) -> Arc<content::ContentCache> {
+        self.content
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    pub fn demo_loaded(&self) -> bool {
+        self.demo.load(Ordering::Relaxed)
+    }
+
+    /// Re-reads reference data and content when another instance or a CLI import changed them.
+    pub async fn refresh(&self) -> anyhow::Result<()> {
+        let current = self.geography().version.clone();
+        if geo::service::geography_version(&self.db)
+            .await?
+            .unwrap_or_default()
+            != current
+        {
+            let fresh = geo::service::load_geography(&self.db).await?;
+            if let Ok(mut slot) = self.geography.write() {
+                *slot = Arc::new(fresh);
+            }
+        }
+        let content = content::load_cache(&self.db).await?;
+        if content.fingerprint != self.content().fingerprint
+            && let Ok(mut slot) = self.content.write()
+        {
+            *slot = Arc::new(content);
+        }
+        self.demo
+            .store(demo::is_loaded(&self.db).await?, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// How `App::start` prepares the database.
+#[derive(Debug, Clone)]
+pub struct StartOptions {
+    pub migrate: bool,
+    pub demo: bool,
+    pub pool: PoolSettings,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        StartOptions {
+            migrate: true,
+            demo: false,
+            pool: PoolSettings::default(),
+        }
+    }
+}
+
+pub struct App;
+
+impl App {
+    /// Connects, migrates, loads reference data and content, and builds the state.
+    pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<AppState> {
+        if config.database_url.starts_with("sqlite:") {
+            std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot create data directory {}: {e}",
+                    config.data_dir.display()
+                )
+            })?;
+        }
+        let db = Db::connect(&config.database_url, &options.pool).await?;
+        if options.migrate {
+            db.migrate().await?;
+        } else if db.pending_migrations().await? > 0 {
+            anyhow::bail!("the database needs migrations: run `radix migrate` first");
+        }
+        let summary = geo::service::import_geography(&db, None).await?;
+        if summary.changed {
+            tracing::info!(
+                municipalities = summary.municipalities,
+                police_zones = summary.police_zones,
+                "reference geography loaded"
+            );
+        }
+        content::seed_pages(&db).await?;
+        if options.demo {
+            demo::load(&db).await?;
+        }
+        Self::state(config, db).await
+    }
+
+    /// Builds the state for an already prepared database.
+    pub async fn state(config: Config, db: Db) -> anyhow::Result<AppState> {
+        let i18n = Arc::new(I18n::load()?);
+        let assets = Arc::new(Assets::load());
+        let templates = core::web::template_environment(i18n.clone(), assets.clone())?;
+        let geography = geo::service::load_geography(&db).await?;
+        let content = content::load_cache(&db).await?;
+        let demo = demo::is_loaded(&db).await?;
+        Ok(AppState(Arc::new(StateInner {
+            content_security_policy: middleware::content_security_policy(&config.frame_ancestors),
+            config,
+            db,
+            i18n,
+            templates,
+            assets,
+            metrics: Metrics::new(),
+            geography: RwLock::new(Arc::new(geography)),
+            content: RwLock::new(Arc::new(content)),
+            demo: AtomicBool::new(demo),
+        })))
+    }
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let request_id = middleware::REQUEST_ID.clone();
+    let timeout = Duration::from_secs(state.config.request_timeout_seconds);
+    let body_limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/static/{*path}", get(core::web::assets::static_file))
+        .route("/favicon.ico", get(core::web::assets::favicon))
+        .merge(core::ops::router())
+        .merge(geo::router())
+        .merge(content::router())
+        .route_layer(axum::middleware::from_fn(middleware::route_label))
+        .fallback(|| async { core::error::AppError::NotFound })
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::render_errors))
+        .layer(axum::middleware::from_fn(middleware::refuse_trace))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::record_metrics))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                let id = request
+                    .headers()
+                    .get(&middleware::REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, middleware::MakeRadixRequestId::new()))
+        .with_state(state)
+}
+
+/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    let refresher = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(Duration::from_secs(30));
+            interval.tick().await;
+            loop {
+                interval.tick().await;
+                if let Err(error) = state.refresh().await {
+                    tracing::warn!(%error, "refreshing reference data failed");
+                }
+            }
+        })
+    };
+    let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    refresher.abort();
+    state.db.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,252 @@
+//! The `radix` command line: one binary for the web server and the operator's tasks.
+
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use radix::core::config::{Config, FileConfig, LogFormat, Overrides};
+use radix::core::db::{Db, PoolSettings};
+use radix::{App, StartOptions};
+
+/// Radix: the platform of the Belgian federal Radix Team supporting cities and
+/// municipalities in preventing violent radicalisation.
+///
+/// Settings come from command-line flags, then RADIX_* environment variables, then the TOML
+/// file given with --config (or RADIX_CONFIG), then defaults.
+#[derive(Parser, Debug)]
+#[command(name = "radix", version, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+struct CommonArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "RADIX_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Directory for the SQLite database and other local data [default: ./radix-data].
+    #[arg(long, env = "RADIX_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [default: SQLite in the data directory].
+    #[arg(long, env = "RADIX_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Log format: text or json [default: text].
+    #[arg(long, env = "RADIX_LOG_FORMAT", global = true)]
+    log_format: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the web server (applies migrations and loads reference data first).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Import reference data or boundaries.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address and port to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "RADIX_BIND")]
+    bind: Option<SocketAddr>,
+    /// Public base URL, e.g. https://radix.example.be (HTTPS switches on secure cookies).
+    #[arg(long, env = "RADIX_BASE_URL")]
+    base_url: Option<String>,
+    /// Language used when the browser expresses no supported preference: nl, fr, de or en [default: nl].
+    #[arg(long, env = "RADIX_DEFAULT_LANGUAGE")]
+    default_language: Option<String>,
+    /// Address shown on the contact page.
+    #[arg(long, env = "RADIX_CONTACT_EMAIL")]
+    contact_email: Option<String>,
+    /// Partner origins allowed to embed pages (comma-separated https:// origins).
+    #[arg(long, env = "RADIX_FRAME_ANCESTORS", value_delimiter = ',')]
+    frame_ancestors: Option<Vec<String>>,
+    /// Bearer token that grants access to /metrics from other hosts than loopback.
+    #[arg(long, env = "RADIX_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+    /// Load the clearly labelled demonstration data set (idempotent).
+    #[arg(long, env = "RADIX_DEMO")]
+    demo: bool,
+    /// Do not apply migrations at start; refuse to start if any is pending.
+    #[arg(long)]
+    no_migrate: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// (Re)load the Belgian reference geography; idempotent.
+    Geography {
+        /// Directory with municipalities.csv, admin_units.csv, mergers.csv, police_zones.csv
+        /// and police_zone_members.csv [default: the data set built into the binary].
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+    /// Load municipality boundary polygons from a GeoJSON file (WGS84, property "nis").
+    Boundaries {
+        /// The GeoJSON FeatureCollection.
+        file: PathBuf,
+        /// Store the valid features even when others are invalid (they are reported).
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RADIX_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("radix: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let file = match &cli.common.config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
+    let mut overrides = Overrides {
+        data_dir: cli.common.data_dir.clone(),
+        database_url: cli.common.database_url.clone(),
+        log_format: cli.common.log_format.clone(),
+        ..Overrides::default()
+    };
+    let (demo, migrate) = match &cli.command {
+        Command::Serve(args) => {
+            overrides.bind = args.bind;
+            overrides.base_url = args.base_url.clone();
+            overrides.default_language = args.default_language.clone();
+            overrides.contact_email = args.contact_email.clone();
+            overrides.frame_ancestors = args.frame_ancestors.clone();
+            overrides.metrics_token = args.metrics_token.clone();
+            (args.demo, !args.no_migrate)
+        }
+        _ => (false, true),
+    };
+    let config = Config::resolve(overrides, file)?;
+    init_logging(config.log_format);
+
+    match cli.command {
+        Command::Serve(_) => {
+            let bind = config.bind;
+            let state = App::start(
+                config,
+                StartOptions {
+                    migrate,
+                    demo,
+                    pool: PoolSettings::default(),
+                },
+            )
+            .await?;
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
+            let address = listener.local_addr()?;
+            let public = state
+                .config
+                .base_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{address}"));
+            tracing::info!(
+                database = state.db.backend().name(),
+                demo = state.demo_loaded(),
+                "Radix is ready: open {public}/ in your browser"
+            );
+            println!("Radix is ready: open {public}/ in your browser (Ctrl+C to stop)");
+            radix::serve(state, listener).await
+        }
+        Command::Migrate => {
+            prepare_data_dir(&config)?;
+            let db = Db::connect(&config.database_url, &PoolSettings::default()).await?;
+            db.migrate().await?;
+            println!("Migrations applied ({}).", db.backend().name());
+            Ok(())
+        }
+        Command::Import(ImportCommand::Geography { from }) => {
+            prepare_data_dir(&config)?;
+            let db = Db::connect(&config.database_url, &PoolSettings::default()).await?;
+            db.migrate().await?;
+            let summary = radix::geo::service::import_geography(&db, from.as_deref()).await?;
+            println!(
+                "{} municipalities, {} police zones, {} merger links: {}.",
+                summary.municipalities,
+                summary.police_zones,
+                summary.mergers,
+                if summary.changed {
+                    "loaded"
+                } else {
+                    "already up to date"
+                }
+            );
+            Ok(())
+        }
+        Command::Import(ImportCommand::Boundaries { file, skip_invalid }) => {
+            prepare_data_dir(&config)?;
+            let db = Db::connect(&config.database_url, &PoolSettings::default()).await?;
+            db.migrate().await?;
+            radix::geo::service::import_geography(&db, None).await?;
+            let geography = radix::geo::service::load_geography(&db).await?;
+            let report =
+                radix::geo::service::import_boundaries(&db, &geography, &file, skip_invalid)
+                    .await?;
+            for skipped in &report.skipped {
+                println!(
+                    "feature {}{}: {}",
+                    skipped.index,
+                    skipped
+                        .nis
+                        .as_deref()
+                        .map(|n| format!(" (NIS {n})"))
+                        .unwrap_or_default(),
+                    skipped.reason
+                );
+            }
+            if report.refused {
+                anyhow::bail!(
+                    "{} feature(s) are invalid: nothing was stored (use --skip-invalid to store the valid ones)",
+                    report.skipped.len()
+                );
+            }
+            println!(
+                "{} boundaries stored, {} features skipped.",
+                report.stored,
+                report.skipped.len()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn prepare_data_dir(config: &Config) -> anyhow::Result<()> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,250 @@
+//! Start-up, storage, operations endpoints, security headers and error pages.
+
+use radix::core::db::schema;
+use radix::core::db::{Db, PoolSettings};
+
+use crate::support::{TestApp, fresh_database, postgres_url};
+
+#[tokio::test]
+async fn migrations_give_the_same_schema_on_both_backends() {
+    let sqlite_dir = tempfile::tempdir().expect("dir");
+    let sqlite = Db::connect(
+        &Db::sqlite_url_in(sqlite_dir.path()),
+        &PoolSettings::default(),
+    )
+    .await
+    .expect("sqlite");
+    sqlite.migrate().await.expect("migrate sqlite");
+    let sqlite_shape = schema::describe(&sqlite).await.expect("describe sqlite");
+    assert!(sqlite_shape.tables.contains_key("geo_municipality"));
+    assert!(sqlite_shape.tables.contains_key("content_page"));
+    if postgres_url().is_some() {
+        let database = fresh_database().await;
+        let postgres = database.connect().await;
+        postgres.migrate().await.expect("migrate postgres");
+        let postgres_shape = schema::describe(&postgres)
+            .await
+            .expect("describe postgres");
+        assert_eq!(
+            sqlite_shape, postgres_shape,
+            "the two migration trees drifted apart"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_with_full_sync_and_foreign_keys() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = Db::connect(&Db::sqlite_url_in(dir.path()), &PoolSettings::default())
+        .await
+        .expect("sqlite");
+    let Db::Sqlite(pool) = &db else {
+        panic!("sqlite expected")
+    };
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .expect("pragma");
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(pool)
+        .await
+        .expect("pragma");
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(pool)
+        .await
+        .expect("pragma");
+    assert_eq!(mode, "wal");
+    assert_eq!(sync, 2, "synchronous=FULL");
+    assert_eq!(fk, 1);
+}
+
+#[tokio::test]
+async fn a_second_start_reuses_the_database_and_loses_nothing() {
+    let app = TestApp::start_with(true).await;
+    assert!(app.state.demo_loaded());
+    let version = app.state.geography().version.clone();
+    let database = app.stop().await;
+    let again = TestApp::start_on(database, false).await;
+    assert_eq!(again.state.geography().version, version);
+    assert!(
+        again.state.demo_loaded(),
+        "the demo marker survives a restart without --demo"
+    );
+    let (status, html) = again.text("/en/").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("demo-banner"));
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let app = TestApp::start().await;
+    let (status, body) = app.json("/healthz").await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
+    let (status, body) = app.json("/readyz").await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("ready")));
+    app.get("/nl/").await;
+    let (status, metrics) = app.text("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(metrics.contains("radix_http_requests_total"), "{metrics}");
+    assert!(metrics.contains("route=\"/{lang}/\""), "{metrics}");
+    assert!(metrics.contains("radix_http_request_duration_seconds_bucket"));
+    // Through a proxy (forwarded header) metrics need the token.
+    let forwarded = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .header("x-forwarded-for", "203.0.113.5")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(forwarded.status(), 404);
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::start().await;
+    let css = app.state.assets.url("css/radix.css").expect("css");
+    for path in [
+        "/nl/",
+        "/fr/municipalities",
+        "/does-not-exist",
+        "/api/v1/municipalities?date=x",
+        css.as_str(),
+        "/healthz",
+    ] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        let csp = headers
+            .get("content-security-policy")
+            .expect("csp")
+            .to_str()
+            .expect("ascii");
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+        assert_eq!(
+            headers
+                .get("x-content-type-options")
+                .map(|v| v.to_str().ok()),
+            Some(Some("nosniff"))
+        );
+        assert!(headers.contains_key("referrer-policy"));
+        assert!(headers.contains_key("permissions-policy"));
+        assert!(headers.get("strict-transport-security").is_some());
+        assert!(
+            headers.get("x-request-id").is_some(),
+            "{path} has a request id"
+        );
+        assert!(headers.get("server").is_none());
+        let content_type = headers
+            .get("content-type")
+            .expect("type")
+            .to_str()
+            .expect("ascii");
+        assert!(
+            content_type.contains("charset=utf-8") || content_type.starts_with("image/"),
+            "{path}: {content_type}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn static_assets_have_hashed_names_and_long_cache() {
+    let app = TestApp::start().await;
+    let css = app.state.assets.url("css/radix.css").expect("css");
+    assert!(css.starts_with("/static/css/radix.") && css.ends_with(".css"));
+    let response = app.get(&css).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("public, max-age=31536000, immutable")
+    );
+    let (status, _) = app.text("/static/css/radix.css").await;
+    assert_eq!(status, 404, "only hashed names are served");
+}
+
+#[tokio::test]
+async fn error_pages_are_translated_and_keep_details_private() {
+    let app = TestApp::start().await;
+    let (status, html) = app.text("/fr/nothing-here").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("<html lang=\"fr\">"));
+    assert!(html.contains("Page introuvable"));
+    let (status, html) = app.text("/de/municipalities/99999").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Seite nicht gefunden"));
+    let response = app
+        .client
+        .post(format!("{}/nl/municipalities", app.base))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 405);
+    assert!(response.headers().contains_key("allow"));
+    let html = response.text().await.expect("body");
+    assert!(html.contains("Actie niet toegestaan"));
+    let trace = app
+        .client
+        .request(reqwest::Method::TRACE, format!("{}/nl/", app.base))
+        .send()
+        .await
+        .expect("trace");
+    assert_eq!(trace.status(), 405);
+    let big = app
+        .client
+        .post(format!("{}/nl/municipalities", app.base))
+        .body(vec![b'a'; 2 * 1024 * 1024])
+        .send()
+        .await
+        .expect("post");
+    assert!(
+        big.status() == 413 || big.status() == 405,
+        "{}",
+        big.status()
+    );
+}
+
+#[tokio::test]
+async fn root_redirects_by_browser_language() {
+    let app = TestApp::start().await;
+    for (accept, target) in [
+        ("fr-BE,fr;q=0.9", "/fr/"),
+        ("de", "/de/"),
+        ("en-GB", "/en/"),
+        ("es", "/nl/"),
+    ] {
+        let response = app.get_with_language("/", accept).await;
+        assert!(response.status().is_redirection());
+        assert_eq!(
+            response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok()),
+            Some(target)
+        );
+        assert_eq!(
+            response.headers().get("vary").and_then(|v| v.to_str().ok()),
+            Some("Accept-Language")
+        );
+    }
+    let response = app.get("/").await;
+    assert_eq!(
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some("/nl/")
+    );
+    let response = app.get("/de").await;
+    assert_eq!(
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some("/de/")
+    );
+}

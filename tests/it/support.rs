@@ -1,0 +1,179 @@
+//! Test harness: a real database per test (SQLite temp file, or a fresh PostgreSQL schema
+//! when TEST_DATABASE_URL is set) and the real server on a free loopback port.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use radix::core::config::Config;
+use radix::core::db::{Db, PoolSettings};
+use radix::{App, AppState, StartOptions};
+use tempfile::TempDir;
+
+pub struct TestDb {
+    pub url: String,
+    pub pool: PoolSettings,
+    pub dir: TempDir,
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A fresh, empty database for one test.
+pub async fn fresh_database() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    match postgres_url() {
+        Some(url) => {
+            let schema = format!(
+                "t_{}_{}_{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .expect("clock")
+                    .subsec_nanos()
+            );
+            let admin = Db::connect(
+                &url,
+                &PoolSettings {
+                    max_connections: 1,
+                    pg_schema: None,
+                },
+            )
+            .await
+            .expect("connect to PostgreSQL");
+            if let Db::Postgres(pool) = &admin {
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(pool)
+                    .await
+                    .expect("create schema");
+            }
+            admin.close().await;
+            TestDb {
+                url,
+                pool: PoolSettings {
+                    max_connections: 5,
+                    pg_schema: Some(schema),
+                },
+                dir,
+            }
+        }
+        None => TestDb {
+            url: Db::sqlite_url_in(dir.path()),
+            pool: PoolSettings {
+                max_connections: 5,
+                pg_schema: None,
+            },
+            dir,
+        },
+    }
+}
+
+impl TestDb {
+    pub async fn connect(&self) -> Db {
+        Db::connect(&self.url, &self.pool).await.expect("connect")
+    }
+
+    pub fn config(&self) -> Config {
+        let mut config = Config::for_data_dir(self.dir.path());
+        config.database_url = self.url.clone();
+        config
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    database: Option<TestDb>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl TestApp {
+    pub async fn start() -> TestApp {
+        Self::start_with(false).await
+    }
+
+    pub async fn start_with(demo: bool) -> TestApp {
+        let database = fresh_database().await;
+        Self::start_on(database, demo).await
+    }
+
+    pub async fn start_on(database: TestDb, demo: bool) -> TestApp {
+        let state = App::start(
+            database.config(),
+            StartOptions {
+                migrate: true,
+                demo,
+                pool: database.pool.clone(),
+            },
+        )
+        .await
+        .expect("app starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let app = radix::router(state.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        TestApp {
+            base: format!("http://{address}"),
+            state,
+            client,
+            database: Some(database),
+            server,
+        }
+    }
+
+    /// Stops the server and hands back its database, to start again on the same data.
+    pub async fn stop(mut self) -> TestDb {
+        self.server.abort();
+        self.state.db.close().await;
+        self.database.take().expect("database")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_with_language(&self, path: &str, accept_language: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{}", self.base, path))
+            .header("accept-language", accept_language)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn text(&self, path: &str) -> (u16, String) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    pub async fn json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("json body"))
+    }
+}
