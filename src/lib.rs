@@ -180,6 +180,12 @@ impl App {
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
+    router_with(state, Router::new())
+}
+
+/// The application with extra routes inside the same middleware stack (tests use it to prove
+/// how a failing handler is answered).
+pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let request_id = middleware::REQUEST_ID.clone();
     let timeout = Duration::from_secs(state.config.request_timeout_seconds);
     let body_limit = state.config.max_body_bytes;
@@ -189,6 +195,7 @@ pub fn router(state: AppState) -> Router {
         .merge(core::ops::router())
         .merge(geo::router())
         .merge(content::router())
+        .merge(extra)
         .route_layer(axum::middleware::from_fn(middleware::route_label))
         .fallback(|| async { core::error::AppError::NotFound })
         .layer(CompressionLayer::new())

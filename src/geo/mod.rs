@@ -36,16 +36,22 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Parses a `date` parameter: empty means today (Belgian time); anything but a real
-/// calendar date in YYYY-MM-DD form, or a date before the reference period, is refused with
+/// calendar date written YYYY-MM-DD or DD/MM/YYYY, or a date before the reference period, is refused with
 /// a message key.
 pub fn parse_date_param(value: Option<&str>) -> Result<chrono::NaiveDate, &'static str> {
     let Some(text) = value.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(crate::core::clock::today());
     };
-    if text.len() != 10 {
+    // ISO (2024-12-31, as in URLs and the API) or the Belgian way of writing (31/12/2024).
+    let well_formed = text.len() == 10
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'-' || b == b'/');
+    if !well_formed {
         return Err("geo-error-date-invalid");
     }
     let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(text, "%d/%m/%Y"))
         .map_err(|_| "geo-error-date-invalid")?;
     if date < domain::first_reference_date() {
         return Err("geo-error-date-before-reference");
@@ -63,6 +69,14 @@ mod tests {
     #[test]
     fn date_parameter_is_strict() {
         assert!(parse_date_param(Some("2024-12-31")).is_ok());
+        assert_eq!(
+            parse_date_param(Some("31/12/2024")),
+            parse_date_param(Some("2024-12-31"))
+        );
+        assert_eq!(
+            parse_date_param(Some("30/02/2019")),
+            Err("geo-error-date-invalid")
+        );
         assert!(parse_date_param(None).is_ok());
         assert!(parse_date_param(Some("")).is_ok());
         assert_eq!(

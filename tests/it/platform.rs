@@ -248,3 +248,49 @@ async fn root_redirects_by_browser_language() {
         Some("/de/")
     );
 }
+
+#[tokio::test]
+async fn a_panic_or_database_failure_becomes_a_generic_translated_page_with_a_reference() {
+    async fn panics() -> &'static str {
+        panic!("boom: secret internal detail")
+    }
+    async fn database_down() -> Result<&'static str, radix::core::error::AppError> {
+        Err(sqlx::Error::PoolTimedOut.into())
+    }
+    let extra = axum::Router::new()
+        .route("/{lang}/test-panic", axum::routing::get(panics))
+        .route("/{lang}/test-db-down", axum::routing::get(database_down))
+        .route("/api/v1/test-panic", axum::routing::get(panics));
+    let app = TestApp::start_with_routes(extra).await;
+    let response = app.get("/fr/test-panic").await;
+    assert_eq!(response.status(), 500);
+    let id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("id")
+        .to_string();
+    let html = response.text().await.expect("body");
+    assert!(html.contains("Une erreur s’est produite"));
+    assert!(
+        html.contains(&id),
+        "the page gives the request id as reference"
+    );
+    assert!(!html.contains("boom") && !html.contains("secret") && !html.contains("src/"));
+    let response = app.get("/de/test-db-down").await;
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("Vorübergehend nicht verfügbar")
+    );
+    let (status, body) = app.json("/api/v1/test-panic").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (500, Some("error-internal"))
+    );
+    assert!(!body.to_string().contains("boom"));
+}

@@ -109,6 +109,19 @@ impl TestApp {
     }
 
     pub async fn start_on(database: TestDb, demo: bool) -> TestApp {
+        Self::start_full(database, demo, axum::Router::new()).await
+    }
+
+    /// Starts with extra routes mounted inside the real middleware stack.
+    pub async fn start_with_routes(extra: axum::Router<radix::AppState>) -> TestApp {
+        Self::start_full(fresh_database().await, false, extra).await
+    }
+
+    async fn start_full(
+        database: TestDb,
+        demo: bool,
+        extra: axum::Router<radix::AppState>,
+    ) -> TestApp {
         let state = App::start(
             database.config(),
             StartOptions {
@@ -123,7 +136,7 @@ impl TestApp {
             .await
             .expect("bind");
         let address = listener.local_addr().expect("address");
-        let app = radix::router(state.clone())
+        let app = radix::router_with(state.clone(), extra)
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
