@@ -6,10 +6,12 @@
 
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod content;
 pub mod core;
 pub mod demo;
 pub mod geo;
+pub mod identity;
 
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,6 +49,8 @@ pub struct StateInner {
     pub assets: Arc<Assets>,
     pub metrics: Metrics,
     pub content_security_policy: HeaderValue,
+    /// Base of absolute links in emails.
+    public_url: String,
     geography: RwLock<Arc<Geography>>,
     content: RwLock<Arc<content::ContentCache>>,
     demo: AtomicBool,
@@ -72,6 +76,10 @@ impl AppState {
             .read()
             .map(|c| c.clone())
             .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     pub fn demo_loaded(&self) -> bool {
@@ -163,7 +171,12 @@ impl App {
         let geography = geo::service::load_geography(&db).await?;
         let content = content::load_cache(&db).await?;
         let demo = demo::is_loaded(&db).await?;
+        let public_url = config
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.bind));
         Ok(AppState(Arc::new(StateInner {
+            public_url,
             content_security_policy: middleware::content_security_policy(&config.frame_ancestors),
             config,
             db,
@@ -180,12 +193,20 @@ impl App {
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
-    router_with(state, Router::new())
+    router_with(state, Router::new(), &[])
 }
 
 /// The application with extra routes inside the same middleware stack (tests use it to prove
 /// how a failing handler is answered).
-pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
+pub fn router_with(
+    state: AppState,
+    extra: Router<AppState>,
+    extra_policies: &[core::auth::policy::RoutePolicy],
+) -> Router {
+    let authorize_state = core::auth::policy::AuthorizeState {
+        app: state.clone(),
+        table: core::auth::policy::PolicyTable::new(extra_policies),
+    };
     let request_id = middleware::REQUEST_ID.clone();
     let timeout = Duration::from_secs(state.config.request_timeout_seconds);
     let body_limit = state.config.max_body_bytes;
@@ -195,7 +216,13 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(core::ops::router())
         .merge(geo::router())
         .merge(content::router())
+        .merge(identity::router())
+        .merge(admin::router())
         .merge(extra)
+        .route_layer(axum::middleware::from_fn_with_state(
+            authorize_state,
+            core::auth::policy::authorize,
+        ))
         .route_layer(axum::middleware::from_fn(middleware::route_label))
         .fallback(|| async { core::error::AppError::NotFound })
         .layer(CompressionLayer::new())
@@ -236,11 +263,53 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
             }
         })
     };
+    let mailer = match &state.config.smtp {
+        Some(smtp) => {
+            let mailer = core::email::Mailer::new(
+                smtp,
+                &state.config.mail_from,
+                state.config.mail_reply_to.as_deref(),
+            )?;
+            Some(core::email::spawn_worker(
+                state.db.clone(),
+                mailer,
+                Duration::from_secs(5),
+            ))
+        }
+        None => {
+            tracing::info!("no SMTP server configured: emails wait in the outbox (/admin/outbox)");
+            None
+        }
+    };
+    let retention = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                interval.tick().await;
+                let ctx = identity::context(&state);
+                match identity::service::anonymise_expired(
+                    &ctx,
+                    state.config.retention_days_deactivated,
+                )
+                .await
+                {
+                    Ok(0) => {}
+                    Ok(count) => tracing::info!(count, "deactivated accounts anonymised"),
+                    Err(error) => tracing::warn!(%error, "retention job failed"),
+                }
+            }
+        })
+    };
     let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     refresher.abort();
+    retention.abort();
+    if let Some(worker) = mailer {
+        worker.abort();
+    }
     state.db.close().await;
     Ok(())
 }

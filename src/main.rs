@@ -50,6 +50,45 @@ enum Command {
     /// Import reference data or boundaries.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create an administrator. The password is read from RADIX_ADMIN_PASSWORD or, if unset,
+    /// from the first line of standard input.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// nl, fr, de or en.
+        #[arg(long, default_value = "nl")]
+        language: String,
+    },
+    /// List accounts.
+    List,
+    /// Deactivate an account (its sessions end at once).
+    Deactivate {
+        #[arg(long)]
+        email: String,
+    },
+    /// Remove an account's second factor so that its owner can set it up again.
+    Reset2fa {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Recompute the hash chain and name the first entry that does not match.
+    Verify,
 }
 
 #[derive(Args, Debug)]
@@ -179,8 +218,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 demo = state.demo_loaded(),
                 "Radix is ready: open {public}/ in your browser"
             );
+            if !radix::identity::service::has_administrator(&state.db)
+                .await
+                .unwrap_or(true)
+            {
+                println!(
+                    "No administrator yet. Create one with:\n  radix user create-admin --email you@example.be --name \"Your Name\""
+                );
+            }
             println!("Radix is ready: open {public}/ in your browser (Ctrl+C to stop)");
             radix::serve(state, listener).await
+        }
+        Command::User(command) => run_user_command(&config, command).await,
+        Command::Audit(AuditCommand::Verify) => {
+            let db = open_database(&config).await?;
+            match radix::core::audit::verify(&db).await? {
+                radix::core::audit::Verification::Intact { entries } => {
+                    println!("Audit trail intact: {entries} entries checked.");
+                    Ok(())
+                }
+                radix::core::audit::Verification::Broken { entry_id } => {
+                    anyhow::bail!(
+                        "audit trail broken at entry #{entry_id}: it or an earlier entry was altered"
+                    )
+                }
+            }
         }
         Command::Migrate => {
             prepare_data_dir(&config)?;
@@ -242,6 +304,102 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    prepare_data_dir(config)?;
+    let db = Db::connect(&config.database_url, &PoolSettings::default()).await?;
+    db.migrate().await?;
+    radix::geo::service::import_geography(&db, None).await?;
+    Ok(db)
+}
+
+fn read_new_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("RADIX_ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    eprintln!("Password for the new administrator (at least 12 characters), then Enter:");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+async fn run_user_command(config: &Config, command: UserCommand) -> anyhow::Result<()> {
+    use radix::identity::service;
+    let db = open_database(config).await?;
+    let i18n = radix::core::i18n::I18n::load()?;
+    let public_url = config
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.bind));
+    let ctx = service::Context {
+        db: &db,
+        i18n: &i18n,
+        base_url: &public_url,
+        now: chrono::Utc::now(),
+    };
+    let actor = radix::core::audit::Actor::system("cli");
+    let find = |email: String| {
+        let db = db.clone();
+        async move {
+            service::user_id_by_email(&db, &email)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .ok_or_else(|| anyhow::anyhow!("no account with the address {email}"))
+        }
+    };
+    match command {
+        UserCommand::CreateAdmin {
+            email,
+            name,
+            language,
+        } => {
+            let language = radix::core::i18n::Lang::from_code(&language)
+                .ok_or_else(|| anyhow::anyhow!("language must be nl, fr, de or en"))?;
+            let password = read_new_password()?;
+            let id = service::create_administrator(&ctx, &email, &name, language, &password)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!("{}", i18n.t(radix::core::i18n::Lang::En, e.message_key()))
+                })?;
+            println!(
+                "Administrator #{id} created. Sign in at {public_url}/{}/sign-in; you will set up the second factor first.",
+                language.code()
+            );
+        }
+        UserCommand::List => {
+            for account in service::list_accounts(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                println!(
+                    "#{:<5} {:<10} {:<11} 2FA:{:<3} {} <{}> {}",
+                    account.id,
+                    account.role.code(),
+                    account.status,
+                    if account.totp_enabled { "yes" } else { "no" },
+                    account.display_name,
+                    account.email,
+                    account.municipalities.join(",")
+                );
+            }
+        }
+        UserCommand::Deactivate { email } => {
+            let id = find(email).await?;
+            service::deactivate(&ctx, &actor, id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Account #{id} deactivated.");
+        }
+        UserCommand::Reset2fa { email } => {
+            let id = find(email).await?;
+            service::reset_second_factor(&ctx, id, &actor)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Second factor of account #{id} removed; its sessions ended.");
+        }
+    }
+    Ok(())
 }
 
 fn prepare_data_dir(config: &Config) -> anyhow::Result<()> {

@@ -24,6 +24,14 @@ pub struct FileConfig {
     pub metrics_token: Option<String>,
     pub max_body_bytes: Option<usize>,
     pub request_timeout_seconds: Option<u64>,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    pub smtp_tls: Option<String>,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    pub mail_from: Option<String>,
+    pub mail_reply_to: Option<String>,
+    pub retention_days_deactivated: Option<i64>,
 }
 
 impl FileConfig {
@@ -56,6 +64,25 @@ impl std::fmt::Debug for Secret {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain SMTP (only for a relay on the same host or network).
+    None,
+    /// STARTTLS required.
+    StartTls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Text,
     Json,
@@ -75,6 +102,12 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     pub max_body_bytes: usize,
     pub request_timeout_seconds: u64,
+    /// SMTP delivery; without it emails wait in the outbox.
+    pub smtp: Option<SmtpSettings>,
+    pub mail_from: String,
+    pub mail_reply_to: Option<String>,
+    /// Days after deactivation before an account's personal data is anonymised.
+    pub retention_days_deactivated: i64,
 }
 
 /// Values given on the command line or in the environment (already merged by clap).
@@ -89,6 +122,13 @@ pub struct Overrides {
     pub log_format: Option<String>,
     pub frame_ancestors: Option<Vec<String>>,
     pub metrics_token: Option<String>,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    pub smtp_tls: Option<String>,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    pub mail_from: Option<String>,
+    pub mail_reply_to: Option<String>,
 }
 
 impl Config {
@@ -145,7 +185,75 @@ impl Config {
                 anyhow::bail!("frame ancestor {origin:?} must be an https:// origin");
             }
         }
+        let smtp = match overrides
+            .smtp_host
+            .or(file.smtp_host)
+            .filter(|h| !h.trim().is_empty())
+        {
+            None => None,
+            Some(host) => {
+                let tls = match overrides
+                    .smtp_tls
+                    .or(file.smtp_tls)
+                    .as_deref()
+                    .unwrap_or("starttls")
+                {
+                    "none" => SmtpTls::None,
+                    "starttls" => SmtpTls::StartTls,
+                    "tls" => SmtpTls::Tls,
+                    other => {
+                        anyhow::bail!("SMTP TLS mode must be none, starttls or tls, not {other:?}")
+                    }
+                };
+                let default_port = match tls {
+                    SmtpTls::None => 25,
+                    SmtpTls::StartTls => 587,
+                    SmtpTls::Tls => 465,
+                };
+                Some(SmtpSettings {
+                    host,
+                    port: overrides
+                        .smtp_port
+                        .or(file.smtp_port)
+                        .unwrap_or(default_port),
+                    tls,
+                    username: overrides
+                        .smtp_username
+                        .or(file.smtp_username)
+                        .filter(|u| !u.is_empty()),
+                    password: overrides
+                        .smtp_password
+                        .or(file.smtp_password)
+                        .filter(|p| !p.is_empty())
+                        .map(Secret::new),
+                })
+            }
+        };
+        let mail_from = overrides
+            .mail_from
+            .or(file.mail_from)
+            .unwrap_or_else(|| "Radix <no-reply@radix.invalid>".into());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            anyhow::bail!("sender address {mail_from:?} is not a valid mailbox");
+        }
+        let mail_reply_to = overrides
+            .mail_reply_to
+            .or(file.mail_reply_to)
+            .filter(|r| !r.is_empty());
+        if let Some(reply_to) = &mail_reply_to
+            && reply_to.parse::<lettre::message::Mailbox>().is_err()
+        {
+            anyhow::bail!("reply-to address {reply_to:?} is not a valid mailbox");
+        }
+        let retention_days_deactivated = file.retention_days_deactivated.unwrap_or(180);
+        if retention_days_deactivated < 1 {
+            anyhow::bail!("retention_days_deactivated must be at least 1");
+        }
         Ok(Config {
+            smtp,
+            mail_from,
+            mail_reply_to,
+            retention_days_deactivated,
             bind: overrides
                 .bind
                 .or(file.bind)

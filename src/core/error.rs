@@ -26,6 +26,10 @@ pub enum AppError {
         key: &'static str,
         field: Option<&'static str>,
     },
+    #[error("sign-in required")]
+    Unauthorized,
+    #[error("forbidden: {key}")]
+    Forbidden { key: &'static str },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -69,6 +73,14 @@ impl IntoResponse for AppError {
             AppError::BadRequest { key, field } => {
                 (StatusCode::BAD_REQUEST, ErrorInfo { key, field: *field })
             }
+            AppError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                ErrorInfo {
+                    key: "error-unauthorized",
+                    field: None,
+                },
+            ),
+            AppError::Forbidden { key } => (StatusCode::FORBIDDEN, ErrorInfo { key, field: None }),
             AppError::Unavailable(detail) => {
                 tracing::error!(detail, "service unavailable");
                 (
@@ -105,6 +117,8 @@ impl IntoResponse for AppError {
 pub fn key_for_status(status: StatusCode) -> &'static str {
     match status.as_u16() {
         400 => "error-bad-request",
+        401 => "error-unauthorized",
+        403 => "error-forbidden",
         404 => "error-not-found",
         405 => "error-method-not-allowed",
         408 => "error-timeout",

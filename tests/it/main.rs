@@ -5,5 +5,6 @@ mod bad_input;
 mod content;
 mod geo;
 mod i18n;
+mod identity;
 mod platform;
 mod support;

@@ -261,7 +261,21 @@ async fn a_panic_or_database_failure_becomes_a_generic_translated_page_with_a_re
         .route("/{lang}/test-panic", axum::routing::get(panics))
         .route("/{lang}/test-db-down", axum::routing::get(database_down))
         .route("/api/v1/test-panic", axum::routing::get(panics));
-    let app = TestApp::start_with_routes(extra).await;
+    use radix::core::auth::policy::{Access, RoutePolicy};
+    let public = |path| RoutePolicy {
+        method: "GET",
+        path,
+        access: Access::Public,
+    };
+    let app = TestApp::start_with_routes(
+        extra,
+        vec![
+            public("/{lang}/test-panic"),
+            public("/{lang}/test-db-down"),
+            public("/api/v1/test-panic"),
+        ],
+    )
+    .await;
     let response = app.get("/fr/test-panic").await;
     assert_eq!(response.status(), 500);
     let id = response

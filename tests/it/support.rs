@@ -109,18 +109,22 @@ impl TestApp {
     }
 
     pub async fn start_on(database: TestDb, demo: bool) -> TestApp {
-        Self::start_full(database, demo, axum::Router::new()).await
+        Self::start_full(database, demo, axum::Router::new(), vec![]).await
     }
 
     /// Starts with extra routes mounted inside the real middleware stack.
-    pub async fn start_with_routes(extra: axum::Router<radix::AppState>) -> TestApp {
-        Self::start_full(fresh_database().await, false, extra).await
+    pub async fn start_with_routes(
+        extra: axum::Router<radix::AppState>,
+        extra_policies: Vec<radix::core::auth::policy::RoutePolicy>,
+    ) -> TestApp {
+        Self::start_full(fresh_database().await, false, extra, extra_policies).await
     }
 
     async fn start_full(
         database: TestDb,
         demo: bool,
         extra: axum::Router<radix::AppState>,
+        extra_policies: Vec<radix::core::auth::policy::RoutePolicy>,
     ) -> TestApp {
         let state = App::start(
             database.config(),
@@ -136,7 +140,7 @@ impl TestApp {
             .await
             .expect("bind");
         let address = listener.local_addr().expect("address");
-        let app = radix::router_with(state.clone(), extra)
+        let app = radix::router_with(state.clone(), extra, &extra_policies)
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -188,5 +192,84 @@ impl TestApp {
         let response = self.get(path).await;
         let status = response.status().as_u16();
         (status, response.json().await.expect("json body"))
+    }
+}
+
+/// A real SMTP server on loopback (Python's aiosmtpd), writing each message to a maildir.
+pub struct SmtpSink {
+    pub port: u16,
+    dir: TempDir,
+    child: std::process::Child,
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SmtpSink {
+    pub async fn start() -> Option<SmtpSink> {
+        let available = std::process::Command::new("python3")
+            .args(["-c", "import aiosmtpd"])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if !available {
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let dir = tempfile::tempdir().ok()?;
+        let maildir = dir.path().join("mail");
+        let child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&maildir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Some(SmtpSink { port, dir, child });
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        None
+    }
+
+    pub async fn wait_for_messages(&self, count: usize) -> Vec<String> {
+        for _ in 0..100 {
+            let new = self.dir.path().join("mail").join("new");
+            let mut messages: Vec<String> = std::fs::read_dir(&new)
+                .map(|entries| {
+                    entries
+                        .filter_map(|e| e.ok())
+                        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if messages.len() >= count {
+                messages.sort();
+                return messages;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the SMTP server did not receive {count} message(s)");
     }
 }

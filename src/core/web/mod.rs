@@ -176,7 +176,17 @@ pub fn render(state: &AppState, meta: &PageMeta, template: &str, context: Value)
             current: *key == meta.section,
         })
         .collect();
+    let user = crate::core::auth::policy::current_user().map(|user| {
+        minijinja::context! {
+            name => user.display_name,
+            role => user.role.code(),
+            csrf => user.csrf_token,
+            fully_authenticated => user.fully_authenticated(),
+            is_staff => user.role != crate::core::auth::Role::Municipal,
+        }
+    });
     let layout = minijinja::context! {
+        user => user,
         lang => lang.code(),
         title => meta.title,
         description => meta.description,
@@ -199,6 +209,23 @@ pub fn render(state: &AppState, meta: &PageMeta, template: &str, context: Value)
             crate::core::error::AppError::internal(error).into_response()
         }
     }
+}
+
+/// Renders a page with a status of its own (a form shown again with its errors, say); the
+/// error renderer leaves such a response alone.
+pub fn render_with_status(
+    state: &AppState,
+    meta: &PageMeta,
+    template: &str,
+    context: Value,
+    status: StatusCode,
+) -> Response {
+    let mut response = render(state, meta, template, context);
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = status;
+        response.extensions_mut().insert(middleware::Rendered);
+    }
+    response
 }
 
 pub fn html_response(status: StatusCode, html: String) -> Response {

@@ -1,0 +1,13 @@
+email-signature = The Radix Team, FPS Interior — Directorate-General Security and Prevention
+email-invitation-subject = Your invitation to the Radix platform
+email-invitation-body =
+    Hello { $name },
+
+    { $inviter } invited you to the Radix platform of the FPS Interior, which supports municipalities in preventing violent radicalisation.
+
+    Open the link below to choose your password and activate your account. It works once, for { $days } days.
+email-password-reset-subject = Reset your Radix password
+email-password-reset-body =
+    Hello { $name },
+
+    Someone asked to reset the password of your Radix account. If it was you, open the link below within { $minutes } minutes to choose a new password. If it was not you, ignore this email: nothing changes.

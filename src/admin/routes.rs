@@ -1,0 +1,481 @@
+//! Handlers of the administration screens. Permissions are checked by the route policy and
+//! again in the identity service for what depends on the input (inviting staff).
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::core::audit::{self, Actor, AuditFilter};
+use crate::core::auth::policy::{ClientIp, CurrentUser};
+use crate::core::auth::{Permission, Role, csrf};
+use crate::core::email;
+use crate::core::error::AppError;
+use crate::core::i18n::{Lang, format_date};
+use crate::core::web::{PageMeta, lang_from_path, render, render_with_status};
+use crate::identity::service::{self, IdentityError, NewAccount};
+
+fn meta(state: &AppState, lang: Lang, title_key: &str, path: &str) -> PageMeta {
+    PageMeta {
+        lang,
+        title: state.i18n.t(lang, title_key),
+        description: None,
+        path: path.to_string(),
+        query: None,
+        section: "admin",
+    }
+}
+
+fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "{} {}",
+        format_date(at.date_naive()),
+        at.format("%H:%M:%S UTC")
+    )
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct InviteForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    municipalities: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn accounts_page(
+    state: &AppState,
+    lang: Lang,
+    user: &crate::core::auth::session::SessionUser,
+    form: Option<&InviteForm>,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let accounts = service::list_accounts(&state.db)
+        .await
+        .map_err(AppError::internal)?;
+    let can_manage = Permission::ManageAccounts.granted_to(user.role);
+    let rows: Vec<minijinja::Value> = accounts
+        .iter()
+        .map(|a| {
+            minijinja::context! {
+                id => a.id,
+                email => a.email,
+                name => a.display_name,
+                role => state.i18n.t(lang, a.role.label_key()),
+                status => state.i18n.t(lang, match a.status.as_str() {
+                    "invited" => "admin-status-invited",
+                    "active" => "admin-status-active",
+                    "deactivated" => "admin-status-deactivated",
+                    _ => "admin-status-anonymised",
+                }),
+                active => a.status == "active" || a.status == "invited",
+                second_factor => a.totp_enabled,
+                municipalities => a.municipalities.join(", "),
+                deletion_requested => a.deletion_requested_at.is_some(),
+                is_self => a.id == user.user_id,
+            }
+        })
+        .collect();
+    let roles: Vec<minijinja::Value> = Role::ALL
+        .iter()
+        .filter(|r| can_manage || **r == Role::Municipal)
+        .map(|r| {
+            minijinja::context! {
+                code => r.code(),
+                label => state.i18n.t(lang, r.label_key()),
+                selected => form.is_some_and(|f| f.role == r.code()),
+            }
+        })
+        .collect();
+    let languages: Vec<minijinja::Value> = Lang::ALL
+        .iter()
+        .map(|l| {
+            minijinja::context! {
+                code => l.code(),
+                name => l.endonym(),
+                selected => form.map(|f| f.language == l.code()).unwrap_or(*l == lang),
+            }
+        })
+        .collect();
+    Ok(render_with_status(
+        state,
+        &meta(state, lang, "admin-accounts-title", "/admin/accounts"),
+        "admin/accounts.html",
+        minijinja::context! {
+            csrf => user.csrf_token,
+            accounts => rows,
+            roles => roles,
+            languages => languages,
+            can_manage => can_manage,
+            form_email => form.map(|f| f.email.clone()).unwrap_or_default(),
+            form_name => form.map(|f| f.display_name.clone()).unwrap_or_default(),
+            form_municipalities => form.map(|f| f.municipalities.clone()).unwrap_or_default(),
+            notice => notice,
+            error => error,
+        },
+        status,
+    ))
+}
+
+pub async fn accounts(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    accounts_page(&state, lang, &user, None, None, None, StatusCode::OK).await
+}
+
+pub async fn invite(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<InviteForm>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
+        return Err(AppError::Forbidden { key: "error-csrf" });
+    }
+    let (Some(role), Some(language)) =
+        (Role::from_code(&form.role), Lang::from_code(&form.language))
+    else {
+        let message = state.i18n.t(lang, "admin-invite-choose");
+        return accounts_page(
+            &state,
+            lang,
+            &user,
+            Some(&form),
+            None,
+            Some(message),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let municipalities: Vec<String> = form
+        .municipalities
+        .split([',', ';', ' ', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let geography = state.geography();
+    let today = crate::core::clock::today();
+    let known = |code: &str| {
+        geography
+            .municipality(code)
+            .is_some_and(|m| m.is_valid_on(today))
+    };
+    let input = NewAccount {
+        email: form.email.clone(),
+        display_name: form.display_name.clone(),
+        language,
+        role,
+        municipalities,
+    };
+    match service::invite(
+        &crate::identity::context(&state),
+        &user,
+        &ip,
+        &input,
+        &known,
+    )
+    .await
+    {
+        Ok(_) => {
+            let notice = state.i18n.t(lang, "admin-invite-sent");
+            accounts_page(
+                &state,
+                lang,
+                &user,
+                None,
+                Some(notice),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(IdentityError::NotAllowed) => Err(AppError::Forbidden {
+            key: "error-forbidden",
+        }),
+        Err(error @ (IdentityError::Database(_) | IdentityError::Internal(_))) => {
+            Err(AppError::internal(error))
+        }
+        Err(error) => {
+            let message = state.i18n.t(lang, error.message_key());
+            accounts_page(
+                &state,
+                lang,
+                &user,
+                Some(&form),
+                None,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn deactivate(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
+        return Err(AppError::Forbidden { key: "error-csrf" });
+    }
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    match service::deactivate(
+        &crate::identity::context(&state),
+        &Actor::user(user.user_id, &ip),
+        id,
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/{}/admin/accounts", lang.code())).into_response()),
+        Err(IdentityError::NotFound) => Err(AppError::NotFound),
+        Err(error @ IdentityError::LastAdministrator) => {
+            let message = state.i18n.t(lang, error.message_key());
+            accounts_page(
+                &state,
+                lang,
+                &user,
+                None,
+                None,
+                Some(message),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(error) => Err(AppError::internal(error)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditParams {
+    action: Option<String>,
+    before: Option<String>,
+}
+
+fn audit_filter(params: &AuditParams, limit: u64) -> AuditFilter {
+    let action_prefix = params
+        .action
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| {
+            !a.is_empty()
+                && a.len() <= 64
+                && a.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_')
+        })
+        .map(str::to_string);
+    AuditFilter {
+        action_prefix,
+        actor_user_id: None,
+        before_id: params.before.as_deref().and_then(|b| b.parse().ok()),
+        limit,
+    }
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    Query(params): Query<AuditParams>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let filter = audit_filter(&params, 100);
+    let rows = audit::list(&state.db, &filter).await?;
+    let next_before = if rows.len() == 100 {
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    let entries: Vec<minijinja::Value> = rows
+        .iter()
+        .map(|r| {
+            minijinja::context! {
+                id => r.id,
+                at => timestamp(r.occurred_at),
+                actor => r.actor_label,
+                ip => r.ip,
+                action => r.action,
+                entity => format!("{} {}", r.entity_type, r.entity_id),
+                details => r.details,
+            }
+        })
+        .collect();
+    let action = filter.action_prefix.clone().unwrap_or_default();
+    Ok(render(
+        &state,
+        &meta(&state, lang, "admin-audit-title", "/admin/audit"),
+        "admin/audit.html",
+        minijinja::context! {
+            entries => entries,
+            action => action,
+            next_before => next_before,
+            csv_query => crate::core::web::encode_query(&[("action", &action)]),
+        },
+    ))
+}
+
+/// A CSV cell that a spreadsheet will not execute.
+fn csv_cell(value: &str) -> String {
+    let neutral = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    format!("\"{}\"", neutral.replace('"', "\"\""))
+}
+
+pub async fn audit_csv(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    Query(params): Query<AuditParams>,
+) -> Result<Response, AppError> {
+    lang_from_path(&lang)?;
+    let rows = audit::list(&state.db, &audit_filter(&params, 10_000)).await?;
+    let mut out = String::from("id,occurred_at,actor,ip,action,entity_type,entity_id,details\r\n");
+    for r in &rows {
+        let line = [
+            r.id.to_string(),
+            r.occurred_at.to_rfc3339(),
+            r.actor_label.clone(),
+            r.ip.clone(),
+            r.action.clone(),
+            r.entity_type.clone(),
+            r.entity_id.clone(),
+            r.details.clone(),
+        ]
+        .iter()
+        .map(|v| csv_cell(v))
+        .collect::<Vec<_>>()
+        .join(",");
+        out.push_str(&line);
+        out.push_str("\r\n");
+    }
+    audit::record_alone(
+        &state.db,
+        &Actor::user(user.user_id, &ip),
+        audit::Entry {
+            action: "admin.audit.export",
+            entity_type: "audit",
+            entity_id: "csv".into(),
+            details: serde_json::json!({ "rows": rows.len() }),
+        },
+    )
+    .await?;
+    let mut response = out.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"radix-audit.csv\""),
+    );
+    Ok(response)
+}
+
+pub async fn outbox(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let rows = email::recent(&state.db, 200).await?;
+    let messages: Vec<minijinja::Value> = rows
+        .iter()
+        .map(|m| {
+            minijinja::context! {
+                id => m.id,
+                to => m.recipient,
+                subject => m.subject,
+                status => state.i18n.t(lang, match m.status.as_str() {
+                    "sent" => "admin-outbox-status-sent",
+                    "failed" => "admin-outbox-status-failed",
+                    _ => "admin-outbox-status-pending",
+                }),
+                attempts => m.attempts,
+                created => timestamp(m.created_at),
+            }
+        })
+        .collect();
+    Ok(render(
+        &state,
+        &meta(&state, lang, "admin-outbox-title", "/admin/outbox"),
+        "admin/outbox.html",
+        minijinja::context! { messages => messages, smtp_configured => state.config.smtp.is_some() },
+    ))
+}
+
+pub async fn outbox_message(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let message = email::by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(render(
+        &state,
+        &meta(
+            &state,
+            lang,
+            "admin-outbox-message-title",
+            &format!("/admin/outbox/{id}"),
+        ),
+        "admin/outbox_message.html",
+        minijinja::context! {
+            to => message.recipient,
+            subject => message.subject,
+            body => message.body_text,
+            status => state.i18n.t(lang, match message.status.as_str() {
+                "sent" => "admin-outbox-status-sent",
+                "failed" => "admin-outbox-status-failed",
+                _ => "admin-outbox-status-pending",
+            }),
+            attempts => message.attempts,
+            last_error => message.last_error,
+            created => timestamp(message.created_at),
+            sent => message.sent_at.map(timestamp),
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        assert_eq!(csv_cell("=cmd|' /C calc'!A0"), "\"'=cmd|' /C calc'!A0\"");
+        assert_eq!(csv_cell("+1"), "\"'+1\"");
+        assert_eq!(csv_cell("@SUM(1)"), "\"'@SUM(1)\"");
+        assert_eq!(csv_cell("plain \"quoted\""), "\"plain \"\"quoted\"\"\"");
+    }
+}

@@ -1,0 +1,352 @@
+//! The route policy table and the middleware that enforces it. Deny by default: a route
+//! that is not listed here answers 403, whoever asks.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+
+use super::session::{self, COOKIE_NAME, SessionUser};
+use super::{Permission, Role, csrf};
+use crate::AppState;
+use crate::core::error::AppError;
+use crate::core::web::encode_query;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// A session whose password was checked, even if the second factor is still due
+    /// (second-factor pages, sign-out).
+    PartialSession,
+    /// A fully authenticated user of any role.
+    SignedIn,
+    /// A fully authenticated user whose role holds the permission.
+    Permission(Permission),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RoutePolicy {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+const fn route(method: &'static str, path: &'static str, access: Access) -> RoutePolicy {
+    RoutePolicy {
+        method,
+        path,
+        access,
+    }
+}
+
+use Access::{PartialSession, Public, SignedIn};
+
+/// Every route of the platform with the access it needs.
+pub const ROUTES: &[RoutePolicy] = &[
+    route("GET", "/", Public),
+    route("GET", "/healthz", Public),
+    route("GET", "/readyz", Public),
+    route("GET", "/metrics", Public),
+    route("GET", "/robots.txt", Public),
+    route("GET", "/favicon.ico", Public),
+    route("GET", "/static/{*path}", Public),
+    route("GET", "/api/openapi.json", Public),
+    route("GET", "/api/v1/municipalities", Public),
+    route("GET", "/api/v1/municipalities/{nis}", Public),
+    route("GET", "/api/v1/police-zones", Public),
+    route("GET", "/api/v1/police-zones/{key}", Public),
+    route("GET", "/{lang}", Public),
+    route("GET", "/{lang}/", Public),
+    route("GET", "/{lang}/offer", Public),
+    route("GET", "/{lang}/offer/{offer}", Public),
+    route("GET", "/{lang}/livc-r", Public),
+    route("GET", "/{lang}/contact", Public),
+    route("GET", "/{lang}/privacy", Public),
+    route("GET", "/{lang}/accessibility", Public),
+    route("GET", "/{lang}/municipalities", Public),
+    route("GET", "/{lang}/municipalities/{nis}", Public),
+    route("GET", "/{lang}/sign-in", Public),
+    route("POST", "/{lang}/sign-in", Public),
+    route("GET", "/{lang}/password-reset", Public),
+    route("POST", "/{lang}/password-reset", Public),
+    route("GET", "/{lang}/password-reset/{token}", Public),
+    route("POST", "/{lang}/password-reset/{token}", Public),
+    route("GET", "/{lang}/invitation/{token}", Public),
+    route("POST", "/{lang}/invitation/{token}", Public),
+    route("GET", "/{lang}/sign-in/second-factor", PartialSession),
+    route("POST", "/{lang}/sign-in/second-factor", PartialSession),
+    route("GET", "/{lang}/account/second-factor", PartialSession),
+    route("POST", "/{lang}/account/second-factor", PartialSession),
+    route("POST", "/{lang}/sign-out", PartialSession),
+    route("GET", "/{lang}/account", SignedIn),
+    route("POST", "/{lang}/account/profile", SignedIn),
+    route("POST", "/{lang}/account/password", SignedIn),
+    route("POST", "/{lang}/account/sessions/end-others", SignedIn),
+    route("GET", "/{lang}/account/export", SignedIn),
+    route("POST", "/{lang}/account/deletion-request", SignedIn),
+    route(
+        "GET",
+        "/{lang}/admin/accounts",
+        Access::Permission(Permission::InviteMunicipalContacts),
+    ),
+    route(
+        "POST",
+        "/{lang}/admin/accounts",
+        Access::Permission(Permission::InviteMunicipalContacts),
+    ),
+    route(
+        "POST",
+        "/{lang}/admin/accounts/{id}/deactivate",
+        Access::Permission(Permission::ManageAccounts),
+    ),
+    route(
+        "GET",
+        "/{lang}/admin/audit",
+        Access::Permission(Permission::ReadAuditLog),
+    ),
+    route(
+        "GET",
+        "/{lang}/admin/audit.csv",
+        Access::Permission(Permission::ReadAuditLog),
+    ),
+    route(
+        "GET",
+        "/{lang}/admin/outbox",
+        Access::Permission(Permission::ReadOutbox),
+    ),
+    route(
+        "GET",
+        "/{lang}/admin/outbox/{id}",
+        Access::Permission(Permission::ReadOutbox),
+    ),
+];
+
+/// The table keyed for lookups, plus any routes a test adds.
+#[derive(Clone)]
+pub struct PolicyTable(Arc<HashMap<(String, String), Access>>);
+
+impl PolicyTable {
+    pub fn new(extra: &[RoutePolicy]) -> PolicyTable {
+        PolicyTable(Arc::new(
+            ROUTES
+                .iter()
+                .chain(extra)
+                .map(|p| ((p.method.to_string(), p.path.to_string()), p.access))
+                .collect(),
+        ))
+    }
+
+    /// True when some method of this route is listed (others then answer 405, not 403).
+    pub fn knows_path(&self, path: &str) -> bool {
+        self.0.keys().any(|(_, p)| p == path)
+    }
+
+    pub fn access(&self, method: &Method, path: &str) -> Option<Access> {
+        let method = if method == Method::HEAD {
+            "GET"
+        } else {
+            method.as_str()
+        };
+        self.0.get(&(method.to_string(), path.to_string())).copied()
+    }
+}
+
+/// Whether `role` (None: anonymous) may use a route with this access.
+pub fn allows(access: Access, role: Option<Role>) -> bool {
+    match access {
+        Public => true,
+        PartialSession | SignedIn => role.is_some(),
+        Access::Permission(permission) => role.is_some_and(|r| permission.granted_to(r)),
+    }
+}
+
+tokio::task_local! {
+    /// The signed-in user of the request being handled, for the page layout.
+    pub static CURRENT_USER: Option<SessionUser>;
+}
+
+/// The current user for templates (None outside a request or when signed out).
+pub fn current_user() -> Option<SessionUser> {
+    CURRENT_USER.try_with(|user| user.clone()).ok().flatten()
+}
+
+#[derive(Clone)]
+pub struct AuthorizeState {
+    pub app: AppState,
+    pub table: PolicyTable,
+}
+
+fn page_lang(path: &str) -> &str {
+    match path.split('/').nth(1) {
+        Some(code @ ("nl" | "fr" | "de" | "en")) => code,
+        _ => "nl",
+    }
+}
+
+/// Route layer: finds the route's policy, loads the session, and lets the request through
+/// only when the policy allows it.
+pub async fn authorize(
+    State(context): State<AuthorizeState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let Some(route) = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+    else {
+        return next.run(request).await;
+    };
+    let Some(access) = context.table.access(request.method(), &route) else {
+        if context.table.knows_path(&route) {
+            // A method the route does not serve: the router answers 405 with `Allow`.
+            return next.run(request).await;
+        }
+        tracing::warn!(route, method = %request.method(), "route missing from the policy table");
+        return AppError::Forbidden {
+            key: "error-forbidden",
+        }
+        .into_response();
+    };
+    let unsafe_method = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if unsafe_method && csrf::is_cross_site(request.headers()) {
+        return AppError::Forbidden { key: "error-csrf" }.into_response();
+    }
+    let cookie = request
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| session::read_cookie(c, COOKIE_NAME))
+        .map(str::to_string);
+    let user = match cookie {
+        Some(value) => match session::lookup(&context.app.db, &value, Utc::now()).await {
+            Ok(user) => user,
+            Err(error) => return AppError::from(error).into_response(),
+        },
+        None => None,
+    };
+    let path = request.uri().path().to_string();
+    let is_api = path.starts_with("/api/");
+    let lang = page_lang(&path).to_string();
+    let to_sign_in = |path: &str| -> Response {
+        if is_api {
+            return AppError::Unauthorized.into_response();
+        }
+        let next_path = if unsafe_method {
+            format!("/{lang}/account")
+        } else {
+            path.to_string()
+        };
+        Redirect::to(&format!(
+            "/{lang}/sign-in?{}",
+            encode_query(&[("next", &next_path)])
+        ))
+        .into_response()
+    };
+    match (access, &user) {
+        (Public, _) => {}
+        (_, None) => return to_sign_in(&path),
+        (PartialSession, Some(_)) => {}
+        (SignedIn | Access::Permission(_), Some(user)) if !user.fully_authenticated() => {
+            let target = if user.totp_enabled {
+                format!("/{lang}/sign-in/second-factor")
+            } else {
+                format!("/{lang}/account/second-factor")
+            };
+            return Redirect::to(&target).into_response();
+        }
+        (access, Some(user)) => {
+            if !allows(access, Some(user.role)) {
+                return AppError::Forbidden {
+                    key: "error-forbidden",
+                }
+                .into_response();
+            }
+        }
+    }
+    let signed_in = user.is_some();
+    if let Some(user) = &user {
+        request.extensions_mut().insert(user.clone());
+    }
+    let mut response = CURRENT_USER.scope(user, next.run(request)).await;
+    if signed_in {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Extractor for handlers behind a non-public policy.
+pub struct CurrentUser(pub SessionUser);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<SessionUser>()
+            .cloned()
+            .map(CurrentUser)
+            .ok_or(AppError::Unauthorized)
+    }
+}
+
+/// Renders the permission matrix as Markdown (docs/permissions.md is checked against it).
+pub fn permission_matrix_markdown() -> String {
+    let mut out = String::from(
+        "# Permission matrix\n\nGenerated from `src/core/auth/policy.rs` (a test keeps this file in step).\n\
+         ✓ allowed, — refused (sign-in page for anonymous visitors, 403 for signed-in users).\n\
+         Object rules (a municipal member only sees their own municipalities) are enforced in each capability's service.\n\n\
+         | method | route | anonymous | municipal | advisor | back-office | admin |\n|---|---|---|---|---|---|---|\n",
+    );
+    for policy in ROUTES {
+        let mut cells = vec![];
+        for role in std::iter::once(None).chain(Role::ALL.iter().map(|r| Some(*r))) {
+            cells.push(if allows(policy.access, role) {
+                "✓"
+            } else {
+                "—"
+            });
+        }
+        out.push_str(&format!(
+            "| {} | `{}` | {} |\n",
+            policy.method,
+            policy.path,
+            cells.join(" | ")
+        ));
+    }
+    out
+}
+
+/// The client's address (the TCP peer; a proxy in front must be trusted separately).
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip().to_string())
+                .unwrap_or_else(|| "-".into()),
+        ))
+    }
+}

@@ -1,0 +1,860 @@
+//! Pages of the identity capability: sign-in, second factor, password reset, invitations,
+//! and the user's own account page.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::service::{self, Context, IdentityError, SecondFactorStep};
+use crate::AppState;
+use crate::core::auth::csrf;
+use crate::core::auth::policy::{ClientIp, CurrentUser};
+use crate::core::auth::session;
+use crate::core::error::AppError;
+use crate::core::i18n::{Lang, format_date};
+use crate::core::web::{PageMeta, lang_from_path, render, render_with_status};
+
+pub(crate) fn context(state: &AppState) -> Context<'_> {
+    Context {
+        db: &state.db,
+        i18n: &state.i18n,
+        base_url: state.public_url(),
+        now: Utc::now(),
+    }
+}
+
+fn user_agent(headers: &HeaderMap) -> String {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// A local path to return to after sign-in; anything else becomes the account page.
+fn safe_next(next: Option<&str>, lang: Lang) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(|c| c.is_control())
+                && path.len() < 500 =>
+        {
+            path.to_string()
+        }
+        _ => format!("/{}/account", lang.code()),
+    }
+}
+
+fn meta(state: &AppState, lang: Lang, title_key: &str, path: &str) -> PageMeta {
+    PageMeta {
+        lang,
+        title: state.i18n.t(lang, title_key),
+        description: None,
+        path: path.to_string(),
+        query: None,
+        section: "account",
+    }
+}
+
+fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
+    if let Some(cookie) = cookie
+        && let Ok(value) = HeaderValue::from_str(&cookie)
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+fn see_other(target: &str, cookie: Option<String>) -> Response {
+    with_cookie(Redirect::to(target).into_response(), cookie)
+}
+
+fn error_text(state: &AppState, lang: Lang, error: &IdentityError) -> String {
+    if matches!(
+        error,
+        IdentityError::Database(_) | IdentityError::Internal(_)
+    ) {
+        tracing::error!(%error, "identity service failed");
+    }
+    state.i18n.t(lang, error.message_key())
+}
+
+fn refuse_forgery() -> Response {
+    AppError::Forbidden { key: "error-csrf" }.into_response()
+}
+
+// ---------------------------------------------------------------- sign-in
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NextParam {
+    next: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+fn sign_in_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    lang: Lang,
+    email: &str,
+    next: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let (token, cookie) = csrf::anonymous_token(headers);
+    let page = render_with_status(
+        state,
+        &meta(state, lang, "identity-sign-in-title", "/sign-in"),
+        "identity/sign_in.html",
+        minijinja::context! { email => email, next => next, csrf => token, error => error },
+        status,
+    );
+    with_cookie(page, cookie)
+}
+
+pub async fn sign_in_form(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    Query(params): Query<NextParam>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let next = safe_next(params.next.as_deref(), lang);
+    Ok(sign_in_page(
+        &state,
+        &headers,
+        lang,
+        "",
+        &next,
+        None,
+        StatusCode::OK,
+    ))
+}
+
+pub async fn sign_in_submit(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::verify_anonymous(&headers, &form.csrf) {
+        return Ok(refuse_forgery());
+    }
+    let next = safe_next(Some(&form.next), lang);
+    let email = form.email.chars().take(254).collect::<String>();
+    let ctx = context(&state);
+    match service::sign_in(&ctx, &email, &form.password, &ip, &user_agent(&headers)).await {
+        Ok(signed_in) => {
+            let cookie = Some(session::cookie(&signed_in.cookie_value));
+            let target = match signed_in.second_factor {
+                SecondFactorStep::None => next,
+                SecondFactorStep::Verify => format!("/{}/sign-in/second-factor", lang.code()),
+                SecondFactorStep::Enrol => format!("/{}/account/second-factor", lang.code()),
+            };
+            Ok(see_other(&target, cookie))
+        }
+        Err(error @ (IdentityError::InvalidCredentials | IdentityError::Locked)) => {
+            // Slow down guessing without holding a worker thread.
+            tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+            let status = if matches!(error, IdentityError::Locked) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            Ok(sign_in_page(
+                &state,
+                &headers,
+                lang,
+                &email,
+                &next,
+                Some(error_text(&state, lang, &error)),
+                status,
+            ))
+        }
+        Err(error) => Err(AppError::internal(error)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn second_factor_form(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if user.fully_authenticated() {
+        return Ok(see_other(&format!("/{}/account", lang.code()), None));
+    }
+    if !user.totp_enabled {
+        return Ok(see_other(
+            &format!("/{}/account/second-factor", lang.code()),
+            None,
+        ));
+    }
+    Ok(render(
+        &state,
+        &meta(
+            &state,
+            lang,
+            "identity-second-factor-title",
+            "/sign-in/second-factor",
+        ),
+        "identity/second_factor.html",
+        minijinja::context! { csrf => user.csrf_token, error => Option::<String>::None },
+    ))
+}
+
+pub async fn second_factor_submit(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
+        return Ok(refuse_forgery());
+    }
+    let ctx = context(&state);
+    match service::verify_second_factor(&ctx, &user, &form.code, &ip, &user_agent(&headers)).await {
+        Ok(cookie) => Ok(see_other(
+            &format!("/{}/account", lang.code()),
+            Some(session::cookie(&cookie)),
+        )),
+        Err(error @ (IdentityError::InvalidCode | IdentityError::Locked)) => {
+            let status = if matches!(error, IdentityError::Locked) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            Ok(render_with_status(
+                &state,
+                &meta(
+                    &state,
+                    lang,
+                    "identity-second-factor-title",
+                    "/sign-in/second-factor",
+                ),
+                "identity/second_factor.html",
+                minijinja::context! { csrf => user.csrf_token, error => error_text(&state, lang, &error) },
+                status,
+            ))
+        }
+        Err(error) => Err(AppError::internal(error)),
+    }
+}
+
+pub async fn enrol_form(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if user.totp_enabled {
+        return Ok(see_other(&format!("/{}/account", lang.code()), None));
+    }
+    enrol_page(&state, lang, &user, None, StatusCode::OK).await
+}
+
+async fn enrol_page(
+    state: &AppState,
+    lang: Lang,
+    user: &session::SessionUser,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let enrolment = service::start_enrolment(&context(state), user)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(render_with_status(
+        state,
+        &meta(
+            state,
+            lang,
+            "identity-enrol-title",
+            "/account/second-factor",
+        ),
+        "identity/enrol.html",
+        minijinja::context! {
+            csrf => user.csrf_token,
+            secret => enrolment.secret,
+            qr_svg => minijinja::Value::from_safe_string(enrolment.qr_svg),
+            required => user.role.requires_second_factor(),
+            error => error,
+        },
+        status,
+    ))
+}
+
+pub async fn enrol_submit(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
+        return Ok(refuse_forgery());
+    }
+    let ctx = context(&state);
+    match service::confirm_enrolment(&ctx, &user, &form.code, &ip, &user_agent(&headers)).await {
+        Ok((cookie, codes)) => {
+            let page = render(
+                &state,
+                &meta(
+                    &state,
+                    lang,
+                    "identity-recovery-codes-title",
+                    "/account/second-factor",
+                ),
+                "identity/recovery_codes.html",
+                minijinja::context! { codes => codes },
+            );
+            Ok(with_cookie(page, Some(session::cookie(&cookie))))
+        }
+        Err(IdentityError::InvalidCode) => {
+            let message = state.i18n.t(lang, "identity-code-invalid");
+            enrol_page(
+                &state,
+                lang,
+                &user,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(IdentityError::NotAllowed) => Ok(see_other(&format!("/{}/account", lang.code()), None)),
+        Err(error) => Err(AppError::internal(error)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
+        return Ok(refuse_forgery());
+    }
+    service::sign_out(&context(&state), &user, &ip)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(see_other(
+        &format!("/{}/", lang.code()),
+        Some(session::clearing_cookie()),
+    ))
+}
+
+// ---------------------------------------------------------------- account page
+
+async fn account_page(
+    state: &AppState,
+    lang: Lang,
+    user: &session::SessionUser,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let account = service::account_by_id(&state.db, user.user_id)
+        .await
+        .map_err(AppError::internal)?;
+    let sessions = session::list_for_user(&state.db, user.user_id).await?;
+    let recovery_left = service::unused_recovery_codes(&state.db, user.user_id)
+        .await
+        .map_err(AppError::internal)?;
+    let geography = state.geography();
+    let municipalities: Vec<String> = account
+        .municipalities
+        .iter()
+        .filter_map(|nis| {
+            geography
+                .municipality(nis)
+                .map(|m| m.display_name(lang).plain())
+        })
+        .collect();
+    let session_rows: Vec<minijinja::Value> = sessions
+        .iter()
+        .map(|s| {
+            minijinja::context! {
+                current => s.id_hash == user.session_id_hash,
+                started => format!("{} {}", format_date(s.created_at.date_naive()), s.created_at.format("%H:%M UTC")),
+                last_seen => format!("{} {}", format_date(s.last_seen_at.date_naive()), s.last_seen_at.format("%H:%M UTC")),
+                ip => s.ip,
+                agent => s.user_agent.chars().take(80).collect::<String>(),
+            }
+        })
+        .collect();
+    let languages: Vec<minijinja::Value> = Lang::ALL
+        .iter()
+        .map(|l| minijinja::context! { code => l.code(), name => l.endonym(), selected => *l == account.language })
+        .collect();
+    Ok(render_with_status(
+        state,
+        &meta(state, lang, "identity-account-title", "/account"),
+        "identity/account.html",
+        minijinja::context! {
+            csrf => user.csrf_token,
+            email => account.email,
+            display_name => account.display_name,
+            role_label => state.i18n.t(lang, account.role.label_key()),
+            languages => languages,
+            totp_enabled => account.totp_enabled,
+            recovery_left => recovery_left,
+            municipalities => municipalities,
+            sessions => session_rows,
+            deletion_requested => account.deletion_requested_at.map(|d| format_date(d.date_naive())),
+            notice => notice,
+            error => error,
+        },
+        status,
+    ))
+}
+
+pub async fn account(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    account_page(&state, lang, &user, None, None, StatusCode::OK).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn update_profile(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<ProfileForm>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
+        return Ok(refuse_forgery());
+    }
+    let Some(language) = Lang::from_code(&form.language) else {
+        let message = state.i18n.t(lang, "identity-language-invalid");
+        return account_page(
+            &state,
+            lang,
+            &user,
+            None,
+            Some(message),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    match service::update_profile(&context(&state), &user, &ip, &form.display_name, language).await
+    {
+        Ok(()) => Ok(see_other(
+            &format!("/{}/account?saved=profile", lang.code()),
+            None,
+        )),
+        Err(error @ IdentityError::Input(_)) => {
+            let message = error_text(&state, lang, &error);
+            account_page(
+                &state,
+                lang,
+                &user,
+                None,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(error) => Err(AppError::internal(error)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
+        return Ok(refuse_forgery());
+    }
+    match service::change_password(
+        &context(&state),
+        &user,
+        &ip,
+        &form.current_password,
+        &form.new_password,
+    )
+    .await
+    {
+        Ok(()) => {
+            let notice = state.i18n.t(lang, "identity-password-changed");
+            account_page(&state, lang, &user, Some(notice), None, StatusCode::OK).await
+        }
+        Err(error @ (IdentityError::WrongCurrentPassword | IdentityError::Password(_))) => {
+            let message = error_text(&state, lang, &error);
+            account_page(
+                &state,
+                lang,
+                &user,
+                None,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(error) => Err(AppError::internal(error)),
+    }
+}
+
+pub async fn end_other_sessions(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
+        return Ok(refuse_forgery());
+    }
+    service::end_other_sessions(&context(&state), &user, &ip)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(see_other(
+        &format!("/{}/account?saved=sessions", lang.code()),
+        None,
+    ))
+}
+
+pub async fn export(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+) -> Result<Response, AppError> {
+    lang_from_path(&lang)?;
+    let data = service::export_personal_data(&context(&state), &user, &ip)
+        .await
+        .map_err(AppError::internal)?;
+    let body = serde_json::to_string_pretty(&data).map_err(AppError::internal)?;
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"radix-personal-data.json\""),
+    );
+    Ok(response)
+}
+
+pub async fn request_deletion(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
+        return Ok(refuse_forgery());
+    }
+    service::request_deletion(&context(&state), &user, &ip)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(see_other(
+        &format!("/{}/account?saved=deletion", lang.code()),
+        None,
+    ))
+}
+
+// ---------------------------------------------------------------- reset and invitation
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ResetRequestForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn reset_request_form(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let (token, cookie) = csrf::anonymous_token(&headers);
+    let page = render(
+        &state,
+        &meta(&state, lang, "identity-reset-title", "/password-reset"),
+        "identity/reset_request.html",
+        minijinja::context! { csrf => token, sent => false },
+    );
+    Ok(with_cookie(page, cookie))
+}
+
+pub async fn reset_request_submit(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<ResetRequestForm>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::verify_anonymous(&headers, &form.csrf) {
+        return Ok(refuse_forgery());
+    }
+    service::request_password_reset(&context(&state), &form.email, &ip)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(render(
+        &state,
+        &meta(&state, lang, "identity-reset-title", "/password-reset"),
+        "identity/reset_request.html",
+        minijinja::context! { csrf => form.csrf, sent => true },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NewPasswordForm {
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+fn purpose_of(kind: TokenPage) -> &'static str {
+    match kind {
+        TokenPage::Reset => "password_reset",
+        TokenPage::Invitation => "invitation",
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum TokenPage {
+    Reset,
+    Invitation,
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one page, two flows, each field shown"
+)]
+fn token_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    lang: Lang,
+    kind: TokenPage,
+    token: &str,
+    account_email: Option<&str>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let (csrf_token, cookie) = csrf::anonymous_token(headers);
+    let (title, path) = match kind {
+        TokenPage::Reset => (
+            "identity-new-password-title",
+            format!("/password-reset/{token}"),
+        ),
+        TokenPage::Invitation => ("identity-invitation-title", format!("/invitation/{token}")),
+    };
+    let page = render_with_status(
+        state,
+        &meta(state, lang, title, &path),
+        "identity/new_password.html",
+        minijinja::context! {
+            csrf => csrf_token,
+            email => account_email,
+            action => format!("/{}{}", lang.code(), path),
+            invitation => matches!(kind, TokenPage::Invitation),
+            error => error,
+            valid => account_email.is_some(),
+        },
+        status,
+    );
+    with_cookie(page, cookie)
+}
+
+async fn token_form(
+    state: AppState,
+    lang: String,
+    token: String,
+    headers: HeaderMap,
+    kind: TokenPage,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    match service::account_for_token(&context(&state), &token, purpose_of(kind)).await {
+        Ok(account) => Ok(token_page(
+            &state,
+            &headers,
+            lang,
+            kind,
+            &token,
+            Some(&account.email),
+            None,
+            StatusCode::OK,
+        )),
+        Err(IdentityError::InvalidToken | IdentityError::NotFound) => {
+            let message = state.i18n.t(lang, "identity-token-invalid");
+            Ok(token_page(
+                &state,
+                &headers,
+                lang,
+                kind,
+                &token,
+                None,
+                Some(message),
+                StatusCode::NOT_FOUND,
+            ))
+        }
+        Err(error) => Err(AppError::internal(error)),
+    }
+}
+
+async fn token_submit(
+    state: AppState,
+    lang: String,
+    token: String,
+    ip: String,
+    headers: HeaderMap,
+    form: NewPasswordForm,
+    kind: TokenPage,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::verify_anonymous(&headers, &form.csrf) {
+        return Ok(refuse_forgery());
+    }
+    let ctx = context(&state);
+    match service::set_password_with_token(&ctx, &token, purpose_of(kind), &form.new_password, &ip)
+        .await
+    {
+        Ok(_) => Ok(see_other(
+            &format!("/{}/sign-in?done=password", lang.code()),
+            None,
+        )),
+        Err(error @ IdentityError::Password(_)) => {
+            let email = service::account_for_token(&ctx, &token, purpose_of(kind))
+                .await
+                .ok()
+                .map(|a| a.email);
+            let message = error_text(&state, lang, &error);
+            Ok(token_page(
+                &state,
+                &headers,
+                lang,
+                kind,
+                &token,
+                email.as_deref(),
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        Err(IdentityError::InvalidToken | IdentityError::NotFound) => {
+            let message = state.i18n.t(lang, "identity-token-invalid");
+            Ok(token_page(
+                &state,
+                &headers,
+                lang,
+                kind,
+                &token,
+                None,
+                Some(message),
+                StatusCode::NOT_FOUND,
+            ))
+        }
+        Err(error) => Err(AppError::internal(error)),
+    }
+}
+
+pub async fn reset_form(
+    State(state): State<AppState>,
+    Path((lang, token)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    token_form(state, lang, token, headers, TokenPage::Reset).await
+}
+
+pub async fn reset_submit(
+    State(state): State<AppState>,
+    Path((lang, token)): Path<(String, String)>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<NewPasswordForm>,
+) -> Result<Response, AppError> {
+    token_submit(state, lang, token, ip, headers, form, TokenPage::Reset).await
+}
+
+pub async fn invitation_form(
+    State(state): State<AppState>,
+    Path((lang, token)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    token_form(state, lang, token, headers, TokenPage::Invitation).await
+}
+
+pub async fn invitation_submit(
+    State(state): State<AppState>,
+    Path((lang, token)): Path<(String, String)>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<NewPasswordForm>,
+) -> Result<Response, AppError> {
+    token_submit(state, lang, token, ip, headers, form, TokenPage::Invitation).await
+}

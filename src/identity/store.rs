@@ -1,0 +1,519 @@
+//! Storage of accounts, one-time tokens, recovery codes and sign-in throttling.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_query::{Expr, ExprTrait, Iden, OnConflict, Order, Query};
+
+use crate::core::db::{Db, DbError, Tx};
+
+#[derive(Iden)]
+enum IdentityUser {
+    Table,
+    Id,
+    Email,
+    EmailKey,
+    DisplayName,
+    Language,
+    Role,
+    Status,
+    PasswordHash,
+    PasswordChangedAt,
+    TotpSecret,
+    TotpEnabled,
+    CreatedAt,
+    UpdatedAt,
+    LastSignInAt,
+    DeactivatedAt,
+    DeletionRequestedAt,
+}
+
+#[derive(Iden)]
+enum IdentityUserMunicipality {
+    Table,
+    UserId,
+    Nis,
+}
+
+#[derive(Iden)]
+enum IdentityToken {
+    Table,
+    TokenHash,
+    UserId,
+    Purpose,
+    CreatedAt,
+    ExpiresAt,
+    UsedAt,
+}
+
+#[derive(Iden)]
+enum IdentityRecoveryCode {
+    Table,
+    UserId,
+    CodeHash,
+    UsedAt,
+}
+
+#[derive(Iden)]
+enum IdentityThrottle {
+    Table,
+    ThrottleKey,
+    Failures,
+    LastFailureAt,
+    LockedUntil,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub language: String,
+    pub role: String,
+    pub status: String,
+    pub password_hash: Option<String>,
+    pub totp_secret: Option<String>,
+    pub totp_enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    pub deactivated_at: Option<DateTime<Utc>>,
+    pub deletion_requested_at: Option<DateTime<Utc>>,
+}
+
+const USER_COLUMNS: [IdentityUser; 13] = [
+    IdentityUser::Id,
+    IdentityUser::Email,
+    IdentityUser::DisplayName,
+    IdentityUser::Language,
+    IdentityUser::Role,
+    IdentityUser::Status,
+    IdentityUser::PasswordHash,
+    IdentityUser::TotpSecret,
+    IdentityUser::TotpEnabled,
+    IdentityUser::CreatedAt,
+    IdentityUser::LastSignInAt,
+    IdentityUser::DeactivatedAt,
+    IdentityUser::DeletionRequestedAt,
+];
+
+pub(super) struct NewUserRow<'a> {
+    pub email: &'a str,
+    pub email_key: &'a str,
+    pub display_name: &'a str,
+    pub language: &'a str,
+    pub role: &'a str,
+    pub status: &'a str,
+    pub password_hash: Option<String>,
+}
+
+pub(super) async fn insert_user(
+    tx: &mut Tx,
+    user: &NewUserRow<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    let now = now.trunc_subsecs(6);
+    let statement = Query::insert()
+        .into_table(IdentityUser::Table)
+        .columns([
+            IdentityUser::Email,
+            IdentityUser::EmailKey,
+            IdentityUser::DisplayName,
+            IdentityUser::Language,
+            IdentityUser::Role,
+            IdentityUser::Status,
+            IdentityUser::PasswordHash,
+            IdentityUser::PasswordChangedAt,
+            IdentityUser::TotpEnabled,
+            IdentityUser::CreatedAt,
+            IdentityUser::UpdatedAt,
+        ])
+        .values_panic([
+            user.email.into(),
+            user.email_key.into(),
+            user.display_name.into(),
+            user.language.into(),
+            user.role.into(),
+            user.status.into(),
+            user.password_hash.clone().into(),
+            user.password_hash.as_ref().map(|_| now).into(),
+            false.into(),
+            now.into(),
+            now.into(),
+        ])
+        .returning_col(IdentityUser::Id)
+        .to_owned();
+    #[derive(sqlx::FromRow)]
+    struct IdRow {
+        id: i64,
+    }
+    let rows: Vec<IdRow> = tx.fetch_all(&statement).await?;
+    Ok(rows.first().map(|r| r.id).unwrap_or_default())
+}
+
+pub(super) async fn set_municipalities(
+    tx: &mut Tx,
+    user_id: i64,
+    codes: &[String],
+) -> Result<(), DbError> {
+    tx.execute(
+        &Query::delete()
+            .from_table(IdentityUserMunicipality::Table)
+            .and_where(Expr::col(IdentityUserMunicipality::UserId).eq(user_id))
+            .to_owned(),
+    )
+    .await?;
+    if codes.is_empty() {
+        return Ok(());
+    }
+    let mut statement = Query::insert();
+    statement
+        .into_table(IdentityUserMunicipality::Table)
+        .columns([
+            IdentityUserMunicipality::UserId,
+            IdentityUserMunicipality::Nis,
+        ]);
+    for code in codes {
+        statement.values_panic([user_id.into(), code.clone().into()]);
+    }
+    tx.execute(&statement).await.map(|_| ())
+}
+
+pub(super) async fn municipalities_of(db: &Db, user_id: i64) -> Result<Vec<String>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct NisRow {
+        nis: String,
+    }
+    let query = Query::select()
+        .column(IdentityUserMunicipality::Nis)
+        .from(IdentityUserMunicipality::Table)
+        .and_where(Expr::col(IdentityUserMunicipality::UserId).eq(user_id))
+        .order_by(IdentityUserMunicipality::Nis, Order::Asc)
+        .to_owned();
+    Ok(db
+        .fetch_all::<NisRow>(&query)
+        .await?
+        .into_iter()
+        .map(|r| r.nis)
+        .collect())
+}
+
+pub(super) async fn user_by_email_key(
+    db: &Db,
+    email_key: &str,
+) -> Result<Option<UserRow>, DbError> {
+    let query = Query::select()
+        .columns(USER_COLUMNS)
+        .from(IdentityUser::Table)
+        .and_where(Expr::col(IdentityUser::EmailKey).eq(email_key))
+        .to_owned();
+    db.fetch_optional(&query).await
+}
+
+pub(super) async fn user_by_id(db: &Db, id: i64) -> Result<Option<UserRow>, DbError> {
+    let query = Query::select()
+        .columns(USER_COLUMNS)
+        .from(IdentityUser::Table)
+        .and_where(Expr::col(IdentityUser::Id).eq(id))
+        .to_owned();
+    db.fetch_optional(&query).await
+}
+
+pub(super) async fn list_users(db: &Db, limit: u64) -> Result<Vec<UserRow>, DbError> {
+    let query = Query::select()
+        .columns(USER_COLUMNS)
+        .from(IdentityUser::Table)
+        .order_by(IdentityUser::Id, Order::Asc)
+        .limit(limit)
+        .to_owned();
+    db.fetch_all(&query).await
+}
+
+pub(super) async fn count_admins(db: &Db) -> Result<i64, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct CountRow {
+        count: i64,
+    }
+    let query = Query::select()
+        .expr_as(Expr::col(IdentityUser::Id).count(), "count")
+        .from(IdentityUser::Table)
+        .and_where(Expr::col(IdentityUser::Role).eq("admin"))
+        .and_where(Expr::col(IdentityUser::Status).eq("active"))
+        .to_owned();
+    Ok(db
+        .fetch_optional::<CountRow>(&query)
+        .await?
+        .map(|r| r.count)
+        .unwrap_or(0))
+}
+
+/// The changes an update may carry; `None` leaves a column alone.
+#[derive(Default)]
+pub(super) struct UserChanges {
+    pub display_name: Option<String>,
+    pub language: Option<String>,
+    pub status: Option<String>,
+    pub password_hash: Option<Option<String>>,
+    pub totp_secret: Option<Option<String>>,
+    pub totp_enabled: Option<bool>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    pub deactivated_at: Option<Option<DateTime<Utc>>>,
+    pub deletion_requested_at: Option<DateTime<Utc>>,
+    pub email: Option<(String, String)>,
+}
+
+pub(super) async fn update_user(
+    tx: &mut Tx,
+    id: i64,
+    changes: UserChanges,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let now = now.trunc_subsecs(6);
+    let mut statement = Query::update();
+    statement
+        .table(IdentityUser::Table)
+        .value(IdentityUser::UpdatedAt, now);
+    if let Some(name) = changes.display_name {
+        statement.value(IdentityUser::DisplayName, name);
+    }
+    if let Some(language) = changes.language {
+        statement.value(IdentityUser::Language, language);
+    }
+    if let Some(status) = changes.status {
+        statement.value(IdentityUser::Status, status);
+    }
+    if let Some(hash) = changes.password_hash {
+        statement.value(IdentityUser::PasswordHash, hash.clone());
+        statement.value(IdentityUser::PasswordChangedAt, hash.map(|_| now));
+    }
+    if let Some(secret) = changes.totp_secret {
+        statement.value(IdentityUser::TotpSecret, secret);
+    }
+    if let Some(enabled) = changes.totp_enabled {
+        statement.value(IdentityUser::TotpEnabled, enabled);
+    }
+    if let Some(at) = changes.last_sign_in_at {
+        statement.value(IdentityUser::LastSignInAt, at.trunc_subsecs(6));
+    }
+    if let Some(at) = changes.deactivated_at {
+        statement.value(IdentityUser::DeactivatedAt, at.map(|a| a.trunc_subsecs(6)));
+    }
+    if let Some(at) = changes.deletion_requested_at {
+        statement.value(IdentityUser::DeletionRequestedAt, at.trunc_subsecs(6));
+    }
+    if let Some((email, key)) = changes.email {
+        statement.value(IdentityUser::Email, email);
+        statement.value(IdentityUser::EmailKey, key);
+    }
+    statement.and_where(Expr::col(IdentityUser::Id).eq(id));
+    tx.execute(&statement).await.map(|_| ())
+}
+
+/// Deactivated accounts whose retention period ended and that still hold personal data.
+pub(super) async fn deactivated_before(
+    db: &Db,
+    cutoff: DateTime<Utc>,
+) -> Result<Vec<UserRow>, DbError> {
+    let query = Query::select()
+        .columns(USER_COLUMNS)
+        .from(IdentityUser::Table)
+        .and_where(Expr::col(IdentityUser::Status).eq("deactivated"))
+        .and_where(Expr::col(IdentityUser::DeactivatedAt).lt(cutoff))
+        .to_owned();
+    db.fetch_all(&query).await
+}
+
+pub(super) async fn insert_token(
+    tx: &mut Tx,
+    token_hash: &str,
+    user_id: i64,
+    purpose: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let statement = Query::insert()
+        .into_table(IdentityToken::Table)
+        .columns([
+            IdentityToken::TokenHash,
+            IdentityToken::UserId,
+            IdentityToken::Purpose,
+            IdentityToken::CreatedAt,
+            IdentityToken::ExpiresAt,
+        ])
+        .values_panic([
+            token_hash.into(),
+            user_id.into(),
+            purpose.into(),
+            now.trunc_subsecs(6).into(),
+            expires_at.trunc_subsecs(6).into(),
+        ])
+        .to_owned();
+    tx.execute(&statement).await.map(|_| ())
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct TokenRow {
+    pub user_id: i64,
+    pub purpose: String,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+pub(super) async fn token(db: &Db, token_hash: &str) -> Result<Option<TokenRow>, DbError> {
+    let query = Query::select()
+        .columns([
+            IdentityToken::UserId,
+            IdentityToken::Purpose,
+            IdentityToken::ExpiresAt,
+            IdentityToken::UsedAt,
+        ])
+        .from(IdentityToken::Table)
+        .and_where(Expr::col(IdentityToken::TokenHash).eq(token_hash))
+        .to_owned();
+    db.fetch_optional(&query).await
+}
+
+/// Marks a token used; returns false when it was used meanwhile (a replay or a race).
+pub(super) async fn use_token(
+    tx: &mut Tx,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let statement = Query::update()
+        .table(IdentityToken::Table)
+        .value(IdentityToken::UsedAt, now.trunc_subsecs(6))
+        .and_where(Expr::col(IdentityToken::TokenHash).eq(token_hash))
+        .and_where(Expr::col(IdentityToken::UsedAt).is_null())
+        .to_owned();
+    Ok(tx.execute(&statement).await? == 1)
+}
+
+/// Invalidates the other open tokens of a user for one purpose.
+pub(super) async fn expire_tokens(
+    tx: &mut Tx,
+    user_id: i64,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let statement = Query::update()
+        .table(IdentityToken::Table)
+        .value(IdentityToken::UsedAt, now.trunc_subsecs(6))
+        .and_where(Expr::col(IdentityToken::UserId).eq(user_id))
+        .and_where(Expr::col(IdentityToken::Purpose).eq(purpose))
+        .and_where(Expr::col(IdentityToken::UsedAt).is_null())
+        .to_owned();
+    tx.execute(&statement).await.map(|_| ())
+}
+
+pub(super) async fn replace_recovery_codes(
+    tx: &mut Tx,
+    user_id: i64,
+    hashes: &[String],
+) -> Result<(), DbError> {
+    tx.execute(
+        &Query::delete()
+            .from_table(IdentityRecoveryCode::Table)
+            .and_where(Expr::col(IdentityRecoveryCode::UserId).eq(user_id))
+            .to_owned(),
+    )
+    .await?;
+    if hashes.is_empty() {
+        return Ok(());
+    }
+    let mut statement = Query::insert();
+    statement
+        .into_table(IdentityRecoveryCode::Table)
+        .columns([IdentityRecoveryCode::UserId, IdentityRecoveryCode::CodeHash]);
+    for hash in hashes {
+        statement.values_panic([user_id.into(), hash.clone().into()]);
+    }
+    tx.execute(&statement).await.map(|_| ())
+}
+
+/// Uses a recovery code once; false if it does not exist or was used.
+pub(super) async fn use_recovery_code(
+    tx: &mut Tx,
+    user_id: i64,
+    code_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let statement = Query::update()
+        .table(IdentityRecoveryCode::Table)
+        .value(IdentityRecoveryCode::UsedAt, now.trunc_subsecs(6))
+        .and_where(Expr::col(IdentityRecoveryCode::UserId).eq(user_id))
+        .and_where(Expr::col(IdentityRecoveryCode::CodeHash).eq(code_hash))
+        .and_where(Expr::col(IdentityRecoveryCode::UsedAt).is_null())
+        .to_owned();
+    Ok(tx.execute(&statement).await? == 1)
+}
+
+pub(super) async fn unused_recovery_codes(db: &Db, user_id: i64) -> Result<i64, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct CountRow {
+        count: i64,
+    }
+    let query = Query::select()
+        .expr_as(Expr::col(IdentityRecoveryCode::CodeHash).count(), "count")
+        .from(IdentityRecoveryCode::Table)
+        .and_where(Expr::col(IdentityRecoveryCode::UserId).eq(user_id))
+        .and_where(Expr::col(IdentityRecoveryCode::UsedAt).is_null())
+        .to_owned();
+    Ok(db
+        .fetch_optional::<CountRow>(&query)
+        .await?
+        .map(|r| r.count)
+        .unwrap_or(0))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct ThrottleRow {
+    pub failures: i64,
+    pub last_failure_at: DateTime<Utc>,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+pub(super) async fn throttle(db: &Db, key: &str) -> Result<Option<ThrottleRow>, DbError> {
+    let query = Query::select()
+        .columns([
+            IdentityThrottle::Failures,
+            IdentityThrottle::LastFailureAt,
+            IdentityThrottle::LockedUntil,
+        ])
+        .from(IdentityThrottle::Table)
+        .and_where(Expr::col(IdentityThrottle::ThrottleKey).eq(key))
+        .to_owned();
+    db.fetch_optional(&query).await
+}
+
+pub(super) async fn save_throttle(db: &Db, key: &str, row: &ThrottleRow) -> Result<(), DbError> {
+    let statement = Query::insert()
+        .into_table(IdentityThrottle::Table)
+        .columns([
+            IdentityThrottle::ThrottleKey,
+            IdentityThrottle::Failures,
+            IdentityThrottle::LastFailureAt,
+            IdentityThrottle::LockedUntil,
+        ])
+        .values_panic([
+            key.into(),
+            row.failures.into(),
+            row.last_failure_at.trunc_subsecs(6).into(),
+            row.locked_until.map(|t| t.trunc_subsecs(6)).into(),
+        ])
+        .on_conflict(
+            OnConflict::column(IdentityThrottle::ThrottleKey)
+                .update_columns([
+                    IdentityThrottle::Failures,
+                    IdentityThrottle::LastFailureAt,
+                    IdentityThrottle::LockedUntil,
+                ])
+                .to_owned(),
+        )
+        .to_owned();
+    db.execute(&statement).await.map(|_| ())
+}
+
+pub(super) async fn clear_throttle(db: &Db, key: &str) -> Result<(), DbError> {
+    let statement = Query::delete()
+        .from_table(IdentityThrottle::Table)
+        .and_where(Expr::col(IdentityThrottle::ThrottleKey).eq(key))
+        .to_owned();
+    db.execute(&statement).await.map(|_| ())
+}
