@@ -158,7 +158,7 @@ impl App {
         }
         content::seed_pages(&db).await?;
         if options.demo {
-            demo::load(&db).await?;
+            demo::load(&db, &I18n::load()?).await?;
         }
         Self::state(config, db).await
     }

@@ -226,6 +226,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "No administrator yet. Create one with:\n  radix user create-admin --email you@example.be --name \"Your Name\""
                 );
             }
+            if state.demo_loaded() {
+                println!(
+                    "Demonstration data loaded. Fictitious accounts (password: {}):",
+                    radix::demo::DEMO_PASSWORD
+                );
+                for (email, _, _, role, _) in radix::demo::DEMO_ACCOUNTS {
+                    println!("  {:<32} {}", email, role.code());
+                }
+                println!("  Staff accounts set up their second factor at first sign-in.");
+            }
             println!("Radix is ready: open {public}/ in your browser (Ctrl+C to stop)");
             radix::serve(state, listener).await
         }

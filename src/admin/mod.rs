@@ -18,6 +18,18 @@ pub fn router() -> Router<AppState> {
             "/{lang}/admin/accounts/{id}/deactivate",
             post(routes::deactivate),
         )
+        .route(
+            "/{lang}/admin/accounts/{id}/role",
+            post(routes::change_role),
+        )
+        .route(
+            "/{lang}/admin/access-requests",
+            get(routes::access_requests),
+        )
+        .route(
+            "/{lang}/admin/access-requests/{id}",
+            post(routes::decide_access_request),
+        )
         .route("/{lang}/admin/audit", get(routes::audit))
         .route("/{lang}/admin/audit.csv", get(routes::audit_csv))
         .route("/{lang}/admin/outbox", get(routes::outbox))

@@ -84,6 +84,7 @@ async fn accounts_page(
                 municipalities => a.municipalities.join(", "),
                 deletion_requested => a.deletion_requested_at.is_some(),
                 is_self => a.id == user.user_id,
+                role_code => a.role.code(),
             }
         })
         .collect();
@@ -293,6 +294,7 @@ fn audit_filter(params: &AuditParams, limit: u64) -> AuditFilter {
     AuditFilter {
         action_prefix,
         actor_user_id: None,
+        entity: None,
         before_id: params.before.as_deref().and_then(|b| b.parse().ok()),
         limit,
     }
@@ -477,5 +479,216 @@ mod tests {
         assert_eq!(csv_cell("+1"), "\"'+1\"");
         assert_eq!(csv_cell("@SUM(1)"), "\"'@SUM(1)\"");
         assert_eq!(csv_cell("plain \"quoted\""), "\"plain \"\"quoted\"\"\"");
+    }
+}
+
+async fn access_requests_page(
+    state: &AppState,
+    lang: Lang,
+    user: &crate::core::auth::session::SessionUser,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let requests = service::pending_access_requests(&state.db)
+        .await
+        .map_err(AppError::internal)?;
+    let geography = state.geography();
+    let rows: Vec<minijinja::Value> = requests
+        .iter()
+        .map(|r| {
+            let municipalities: Vec<String> = r
+                .municipalities
+                .iter()
+                .map(|nis| {
+                    geography
+                        .municipality(nis)
+                        .map(|m| format!("{} ({nis})", m.display_name(lang).plain()))
+                        .unwrap_or_else(|| nis.clone())
+                })
+                .collect();
+            minijinja::context! {
+                id => r.id,
+                email => r.email,
+                name => r.display_name,
+                language => r.language.endonym(),
+                job_title => r.job_title,
+                municipalities => municipalities.join(", "),
+                message => r.message,
+                received => timestamp(r.created_at),
+            }
+        })
+        .collect();
+    Ok(render_with_status(
+        state,
+        &meta(state, lang, "admin-access-title", "/admin/access-requests"),
+        "admin/access_requests.html",
+        minijinja::context! { csrf => user.csrf_token, requests => rows, notice => notice, error => error },
+        status,
+    ))
+}
+
+pub async fn access_requests(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    access_requests_page(&state, lang, &user, None, None, StatusCode::OK).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn decide_access_request(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
+        return Err(AppError::Forbidden { key: "error-csrf" });
+    }
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "decline" => false,
+        _ => return Err(AppError::bad_request("error-bad-request", "decision")),
+    };
+    let geography = state.geography();
+    let today = crate::core::clock::today();
+    let known = |code: &str| {
+        geography
+            .municipality(code)
+            .is_some_and(|m| m.is_valid_on(today))
+    };
+    match service::decide_access_request(
+        &crate::identity::context(&state),
+        &user,
+        &ip,
+        id,
+        approve,
+        &form.reason,
+        &known,
+    )
+    .await
+    {
+        Ok(()) => {
+            let key = if approve {
+                "admin-access-approved"
+            } else {
+                "admin-access-declined"
+            };
+            let notice = state.i18n.t(lang, key);
+            access_requests_page(&state, lang, &user, Some(notice), None, StatusCode::OK).await
+        }
+        Err(IdentityError::NotFound) => Err(AppError::NotFound),
+        Err(IdentityError::NotAllowed) => Err(AppError::Forbidden {
+            key: "error-forbidden",
+        }),
+        Err(IdentityError::Input(_)) => {
+            let message = state.i18n.t(lang, "admin-access-reason-required");
+            access_requests_page(
+                &state,
+                lang,
+                &user,
+                None,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(error @ (IdentityError::Database(_) | IdentityError::Internal(_))) => {
+            Err(AppError::internal(error))
+        }
+        Err(error) => {
+            let message = state.i18n.t(lang, error.message_key());
+            access_requests_page(
+                &state,
+                lang,
+                &user,
+                None,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn change_role(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
+        return Err(AppError::Forbidden { key: "error-csrf" });
+    }
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let Some(role) = Role::from_code(&form.role) else {
+        let message = state.i18n.t(lang, "admin-invite-choose");
+        return accounts_page(
+            &state,
+            lang,
+            &user,
+            None,
+            None,
+            Some(message),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    match service::change_role(&crate::identity::context(&state), &user, &ip, id, role).await {
+        Ok(()) => {
+            let notice = state.i18n.t(lang, "admin-role-changed");
+            accounts_page(
+                &state,
+                lang,
+                &user,
+                None,
+                Some(notice),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(IdentityError::NotFound) => Err(AppError::NotFound),
+        Err(IdentityError::NotAllowed) => Err(AppError::Forbidden {
+            key: "error-forbidden",
+        }),
+        Err(error @ IdentityError::LastAdministrator) => {
+            let message = state.i18n.t(lang, error.message_key());
+            accounts_page(
+                &state,
+                lang,
+                &user,
+                None,
+                None,
+                Some(message),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(error) => Err(AppError::internal(error)),
     }
 }

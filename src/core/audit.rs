@@ -267,6 +267,8 @@ pub async fn verify(db: &Db) -> Result<Verification, DbError> {
 pub struct AuditFilter {
     pub action_prefix: Option<String>,
     pub actor_user_id: Option<i64>,
+    /// (entity type, entity id): entries about one object.
+    pub entity: Option<(String, String)>,
     pub before_id: Option<i64>,
     pub limit: u64,
 }
@@ -284,6 +286,10 @@ pub async fn list(db: &Db, filter: &AuditFilter) -> Result<Vec<AuditRow>, DbErro
     }
     if let Some(user) = filter.actor_user_id {
         query.and_where(Expr::col(AuditLog::ActorUserId).eq(user));
+    }
+    if let Some((entity_type, entity_id)) = &filter.entity {
+        query.and_where(Expr::col(AuditLog::EntityType).eq(entity_type.as_str()));
+        query.and_where(Expr::col(AuditLog::EntityId).eq(entity_id.as_str()));
     }
     if let Some(before) = filter.before_id {
         query.and_where(Expr::col(AuditLog::Id).lt(before));

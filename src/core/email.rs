@@ -140,6 +140,33 @@ pub async fn recent(db: &Db, limit: u64) -> Result<Vec<OutboxRow>, DbError> {
     db.fetch_all(&query).await
 }
 
+/// Messages sent to one address (a person's data export).
+pub async fn to_recipient(db: &Db, recipient: &str) -> Result<Vec<OutboxRow>, DbError> {
+    let query = Query::select()
+        .columns(COLUMNS)
+        .from(EmailOutbox::Table)
+        .and_where(Expr::col(EmailOutbox::Recipient).eq(recipient))
+        .order_by(EmailOutbox::Id, Order::Asc)
+        .to_owned();
+    db.fetch_all(&query).await
+}
+
+/// Deletes delivered messages after 30 days and undeliverable ones after 90: they hold
+/// names and links, and their job is done.
+pub async fn purge_old(db: &Db, now: DateTime<Utc>) -> Result<u64, DbError> {
+    let sent = Query::delete()
+        .from_table(EmailOutbox::Table)
+        .and_where(Expr::col(EmailOutbox::Status).eq("sent"))
+        .and_where(Expr::col(EmailOutbox::CreatedAt).lt(now - chrono::Duration::days(30)))
+        .to_owned();
+    let failed = Query::delete()
+        .from_table(EmailOutbox::Table)
+        .and_where(Expr::col(EmailOutbox::Status).eq("failed"))
+        .and_where(Expr::col(EmailOutbox::CreatedAt).lt(now - chrono::Duration::days(90)))
+        .to_owned();
+    Ok(db.execute(&sent).await? + db.execute(&failed).await?)
+}
+
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<OutboxRow>, DbError> {
     let query = Query::select()
         .columns(COLUMNS)

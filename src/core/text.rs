@@ -107,3 +107,108 @@ mod tests {
         );
     }
 }
+
+/// True when `text` contains a Belgian national register number (11 digits, possibly
+/// written with dots, dashes or spaces, whose last two digits are the mod-97 check of the
+/// first nine — with the "2" prefix rule for people born from 2000). Free-text fields refuse
+/// such text: the platform must never hold data about persons followed by a cell.
+pub fn contains_national_number(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let mut start = 0;
+    while start < chars.len() {
+        if !chars[start].is_ascii_digit() || (start > 0 && chars[start - 1].is_ascii_digit()) {
+            start += 1;
+            continue;
+        }
+        let mut digits = String::new();
+        let mut index = start;
+        while index < chars.len() && digits.len() < 11 {
+            let c = chars[index];
+            if c.is_ascii_digit() {
+                digits.push(c);
+            } else if !matches!(c, '.' | '-' | ' ' | '/')
+                || index + 1 >= chars.len()
+                || !chars[index + 1].is_ascii_digit()
+            {
+                break;
+            }
+            index += 1;
+        }
+        let followed_by_digit = index < chars.len() && chars[index].is_ascii_digit();
+        if digits.len() == 11 && !followed_by_digit && is_national_number(&digits) {
+            return true;
+        }
+        start += 1;
+    }
+    false
+}
+
+fn is_national_number(digits: &str) -> bool {
+    let (Ok(base), Ok(check)) = (digits[..9].parse::<u64>(), digits[9..].parse::<u64>()) else {
+        return false;
+    };
+    let month: u32 = digits[2..4].parse().unwrap_or(0);
+    let day: u32 = digits[4..6].parse().unwrap_or(0);
+    // Month and day may be 0 or raised (+20/+40) for unknown or bis numbers.
+    if month > 52 || day > 31 {
+        return false;
+    }
+    97 - base % 97 == check || 97 - (2_000_000_000 + base) % 97 == check
+}
+
+#[cfg(test)]
+mod national_number_tests {
+    use super::contains_national_number;
+
+    fn make(base: u64, born_2000_or_later: bool) -> String {
+        let value = if born_2000_or_later {
+            2_000_000_000 + base
+        } else {
+            base
+        };
+        format!("{base:09}{:02}", 97 - value % 97)
+    }
+
+    #[test]
+    fn finds_valid_numbers_in_any_common_writing() {
+        let mut found = 0;
+        for i in 0..1000u64 {
+            let yy = i % 100;
+            let mm = 1 + i % 12;
+            let dd = 1 + i % 28;
+            let serial = 1 + (i * 7) % 997;
+            let base = yy * 10_000_000 + mm * 100_000 + dd * 1000 + serial;
+            let number = make(base, i % 2 == 0);
+            let dotted = format!(
+                "{}.{}.{}-{}.{}",
+                &number[..2],
+                &number[2..4],
+                &number[4..6],
+                &number[6..9],
+                &number[9..]
+            );
+            assert!(
+                contains_national_number(&format!("person {number} seen")),
+                "{number}"
+            );
+            assert!(contains_national_number(&dotted), "{dotted}");
+            found += 1;
+        }
+        assert_eq!(found, 1000);
+    }
+
+    #[test]
+    fn leaves_ordinary_numbers_alone() {
+        assert!(!contains_national_number("Call 0800 111 72 or 112"));
+        assert!(!contains_national_number("NIS 21009, 44021 and 62063"));
+        assert!(
+            !contains_national_number("12345678901"),
+            "wrong check digits"
+        );
+        assert!(!contains_national_number("phone +32 2 123 45 67"));
+        assert!(
+            !contains_national_number("123456789012345"),
+            "longer numbers are not national numbers"
+        );
+    }
+}

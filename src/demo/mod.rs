@@ -1,13 +1,18 @@
 //! The demonstration data set (`radix serve --demo`).
 //!
-//! It marks the database as a demonstration database: every page then shows a banner saying
-//! that the data is fictitious. Each capability adds its own fictitious records to the set
-//! (accounts, LIVC-R statuses, requests) through `load`. Loading twice changes nothing.
+//! It marks the database as a demonstration database — every page then says that the data
+//! is fictitious — and adds fictitious records that each capability contributes: today a
+//! set of accounts, one per role, on the reserved `.invalid` domain. Loading twice changes
+//! nothing.
 
 use chrono::Utc;
 use sea_query::{Expr, ExprTrait, Iden, OnConflict, Query};
 
+use crate::core::audit::Actor;
+use crate::core::auth::Role;
 use crate::core::db::{Db, DbError};
+use crate::core::i18n::{I18n, Lang};
+use crate::identity::service::{self, Context, IdentityError, NewAccount};
 
 #[derive(Iden)]
 enum DemoDataset {
@@ -18,7 +23,88 @@ enum DemoDataset {
 
 const DEMO_NAME: &str = "radix-demo";
 
-pub async fn load(db: &Db) -> Result<(), DbError> {
+/// The password of every demonstration account (the database says it is a demo).
+pub const DEMO_PASSWORD: &str = "Demonstratie zonder echte gegevens";
+
+/// Fictitious accounts: (email, name, language, role, municipalities).
+pub const DEMO_ACCOUNTS: [(&str, &str, Lang, Role, &[&str]); 6] = [
+    (
+        "admin@demo.radix.invalid",
+        "Demo Administrator",
+        Lang::En,
+        Role::Admin,
+        &[],
+    ),
+    (
+        "backoffice@demo.radix.invalid",
+        "Demo Back-Office",
+        Lang::Fr,
+        Role::Backoffice,
+        &[],
+    ),
+    (
+        "advisor@demo.radix.invalid",
+        "Demo Front-Office",
+        Lang::Nl,
+        Role::Advisor,
+        &[],
+    ),
+    (
+        "gent@demo.radix.invalid",
+        "Demo Preventiedienst Gent",
+        Lang::Nl,
+        Role::Municipal,
+        &["44021"],
+    ),
+    (
+        "liege@demo.radix.invalid",
+        "Démo Service prévention Liège",
+        Lang::Fr,
+        Role::Municipal,
+        &["62063"],
+    ),
+    (
+        "eupen@demo.radix.invalid",
+        "Demo Präventionsdienst Eupen",
+        Lang::De,
+        Role::Municipal,
+        &["63023", "63040"],
+    ),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("database: {0}")]
+    Database(#[from] DbError),
+    #[error("demo account: {0}")]
+    Account(#[from] IdentityError),
+}
+
+pub async fn load(db: &Db, i18n: &I18n) -> Result<(), DemoError> {
+    let ctx = Context {
+        db,
+        i18n,
+        base_url: "",
+        now: Utc::now(),
+    };
+    for (email, name, language, role, municipalities) in DEMO_ACCOUNTS {
+        if service::user_id_by_email(db, email).await?.is_some() {
+            continue;
+        }
+        service::create_active_account(
+            &ctx,
+            &NewAccount {
+                email: email.into(),
+                display_name: name.into(),
+                language,
+                role,
+                municipalities: municipalities.iter().map(|m| String::from(*m)).collect(),
+            },
+            DEMO_PASSWORD,
+            &Actor::system("demo"),
+        )
+        .await?;
+    }
     let statement = Query::insert()
         .into_table(DemoDataset::Table)
         .columns([DemoDataset::Name, DemoDataset::LoadedAt])

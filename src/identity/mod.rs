@@ -55,6 +55,10 @@ pub fn router() -> Router<AppState> {
             get(routes::reset_form).post(routes::reset_submit),
         )
         .route(
+            "/{lang}/request-access",
+            get(routes::request_access_form).post(routes::request_access_submit),
+        )
+        .route(
             "/{lang}/invitation/{token}",
             get(routes::invitation_form).post(routes::invitation_submit),
         )

@@ -858,3 +858,204 @@ pub async fn invitation_submit(
 ) -> Result<Response, AppError> {
     token_submit(state, lang, token, ip, headers, form, TokenPage::Invitation).await
 }
+
+// ---------------------------------------------------------------- request for access
+
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct AccessRequestForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    job_title: String,
+    #[serde(default)]
+    municipalities: String,
+    #[serde(default)]
+    message: String,
+    /// Left empty by people; filled by robots that fill every field.
+    #[serde(default)]
+    website: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Resolves "Gent, 62063; Sint-Joost-ten-Node" to NIS codes of current municipalities;
+/// returns the entries that match nothing.
+pub(crate) fn resolve_municipalities(state: &AppState, text: &str) -> (Vec<String>, Vec<String>) {
+    let geography = state.geography();
+    let today = crate::core::clock::today();
+    let mut codes = vec![];
+    let mut unknown = vec![];
+    for entry in text
+        .split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .take(50)
+    {
+        let key = crate::core::text::search_key(entry);
+        let found = geography.municipalities_on(today).find(|m| {
+            m.nis == entry
+                || [&m.names.nl, &m.names.fr, &m.names.de]
+                    .iter()
+                    .any(|n| crate::core::text::search_key(n) == key)
+        });
+        match found {
+            Some(m) => codes.push(m.nis.clone()),
+            None => unknown.push(entry.chars().take(60).collect()),
+        }
+    }
+    (codes, unknown)
+}
+
+fn access_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    lang: Lang,
+    form: &AccessRequestForm,
+    errors: Vec<String>,
+    sent: bool,
+    status: StatusCode,
+) -> Response {
+    let (csrf_token, cookie) = csrf::anonymous_token(headers);
+    let languages: Vec<minijinja::Value> = Lang::ALL
+        .iter()
+        .map(|l| {
+            minijinja::context! {
+                code => l.code(),
+                name => l.endonym(),
+                selected => if form.language.is_empty() { *l == lang } else { form.language == l.code() },
+            }
+        })
+        .collect();
+    let page = render_with_status(
+        state,
+        &meta(state, lang, "identity-access-title", "/request-access"),
+        "identity/request_access.html",
+        minijinja::context! {
+            csrf => csrf_token,
+            form_email => form.email,
+            form_name => form.display_name,
+            form_job => form.job_title,
+            form_municipalities => form.municipalities,
+            form_message => form.message,
+            languages => languages,
+            errors => errors,
+            sent => sent,
+        },
+        status,
+    );
+    with_cookie(page, cookie)
+}
+
+pub async fn request_access_form(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    Ok(access_page(
+        &state,
+        &headers,
+        lang,
+        &AccessRequestForm::default(),
+        vec![],
+        false,
+        StatusCode::OK,
+    ))
+}
+
+pub async fn request_access_submit(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<AccessRequestForm>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::verify_anonymous(&headers, &form.csrf) {
+        return Ok(refuse_forgery());
+    }
+    if !form.website.is_empty() {
+        // A robot: answer as if all went well, keep nothing.
+        return Ok(access_page(
+            &state,
+            &headers,
+            lang,
+            &AccessRequestForm::default(),
+            vec![],
+            true,
+            StatusCode::OK,
+        ));
+    }
+    let (codes, unknown) = resolve_municipalities(&state, &form.municipalities);
+    let input = service::AccessRequestInput {
+        email: form.email.clone(),
+        display_name: form.display_name.clone(),
+        language: Lang::from_code(&form.language),
+        job_title: form.job_title.clone(),
+        municipalities: codes,
+        message: form.message.clone(),
+    };
+    let mut errors: Vec<String> = vec![];
+    if !unknown.is_empty() {
+        errors.push(state.i18n.t_args(
+            lang,
+            "identity-access-unknown-municipalities",
+            &[(
+                "names",
+                fluent_bundle::FluentValue::from(unknown.join(", ")),
+            )],
+        ));
+    }
+    if errors.is_empty() {
+        match service::request_access(&context(&state), &input, &ip).await {
+            Ok(Ok(())) => {
+                return Ok(access_page(
+                    &state,
+                    &headers,
+                    lang,
+                    &AccessRequestForm::default(),
+                    vec![],
+                    true,
+                    StatusCode::OK,
+                ));
+            }
+            Ok(Err(problems)) => {
+                errors.extend(problems.0.iter().map(|(_, key)| state.i18n.t(lang, key)))
+            }
+            Err(IdentityError::Locked) => {
+                let message = state.i18n.t(lang, "error-too-many-requests");
+                return Ok(access_page(
+                    &state,
+                    &headers,
+                    lang,
+                    &form,
+                    vec![message],
+                    false,
+                    StatusCode::TOO_MANY_REQUESTS,
+                ));
+            }
+            Err(error) => return Err(AppError::internal(error)),
+        }
+    } else if let Err(problems) = service::validate_access_request(&input) {
+        errors.extend(
+            problems
+                .0
+                .iter()
+                .filter(|(field, _)| *field != "municipalities")
+                .map(|(_, key)| state.i18n.t(lang, key)),
+        );
+    }
+    Ok(access_page(
+        &state,
+        &headers,
+        lang,
+        &form,
+        errors,
+        false,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ))
+}

@@ -1034,6 +1034,16 @@ pub async fn export_personal_data(
         },
     )
     .await?;
+    let about = audit::list(
+        ctx.db,
+        &audit::AuditFilter {
+            entity: Some(("account".into(), user.user_id.to_string())),
+            limit: 10_000,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let emails = email::to_recipient(ctx.db, &account.email).await?;
     audit::record_alone(
         ctx.db,
         &Actor::user(user.user_id, ip),
@@ -1063,6 +1073,8 @@ pub async fn export_personal_data(
         },
         "sessions": sessions.iter().map(|s| json!({ "created_at": s.created_at, "last_seen_at": s.last_seen_at, "ip": s.ip, "user_agent": s.user_agent })).collect::<Vec<_>>(),
         "activity": activity.iter().map(|a| json!({ "at": a.occurred_at, "action": a.action, "ip": a.ip })).collect::<Vec<_>>(),
+        "events_about_the_account": about.iter().map(|a| json!({ "at": a.occurred_at, "action": a.action, "by": a.actor_label, "ip": a.ip })).collect::<Vec<_>>(),
+        "emails": emails.iter().map(|m| json!({ "created_at": m.created_at, "subject": m.subject, "status": m.status, "text": m.body_text })).collect::<Vec<_>>(),
     }))
 }
 
@@ -1249,6 +1261,54 @@ pub async fn create_active_account(
     Ok(id)
 }
 
+/// Removes expired sessions, old failed-attempt counters and old delivered emails.
+pub async fn housekeeping(ctx: &Context<'_>) -> Result<u64, IdentityError> {
+    let sessions = session::purge_expired(ctx.db, ctx.now).await?;
+    let throttles = store::purge_throttles(ctx.db, ctx.now).await?;
+    let emails = email::purge_old(ctx.db, ctx.now).await?;
+    Ok(sessions + throttles + emails)
+}
+
+/// Changes the role of an account (administrators). The account's sessions end, so the
+/// new privileges start with a fresh sign-in (and a second factor for staff roles).
+pub async fn change_role(
+    ctx: &Context<'_>,
+    actor: &SessionUser,
+    ip: &str,
+    user_id: i64,
+    role: Role,
+) -> Result<(), IdentityError> {
+    if !Permission::ManageAccounts.granted_to(actor.role) {
+        return Err(IdentityError::NotAllowed);
+    }
+    let row = store::user_by_id(ctx.db, user_id)
+        .await?
+        .ok_or(IdentityError::NotFound)?;
+    if row.role == role.code() {
+        return Ok(());
+    }
+    if row.role == "admin" && row.status == "active" && store::count_admins(ctx.db).await? <= 1 {
+        return Err(IdentityError::LastAdministrator);
+    }
+    let mut tx = ctx.db.begin().await?;
+    store::set_role(&mut tx, user_id, role.code(), ctx.now).await?;
+    session::delete_all_for_user(&mut tx, user_id, None).await?;
+    audit::record(
+        &mut tx,
+        &Actor::user(actor.user_id, ip),
+        Entry {
+            action: "identity.account.role_change",
+            entity_type: "account",
+            entity_id: user_id.to_string(),
+            details: json!({ "role": { "before": row.role, "after": role.code() } }),
+        },
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Whether the installation has an active administrator yet.
 pub async fn has_administrator(db: &Db) -> Result<bool, IdentityError> {
     Ok(store::count_admins(db).await? > 0)
@@ -1275,4 +1335,281 @@ mod tests {
         let totp = totp_for(&secret, "a@b.be").expect("totp");
         assert!(totp.check(&code, u64::try_from(now.timestamp()).expect("time")));
     }
+}
+
+pub const MAX_FREE_TEXT_CHARS: usize = 2000;
+
+/// What someone asking for an account fills in.
+#[derive(Debug, Clone, Default)]
+pub struct AccessRequestInput {
+    pub email: String,
+    pub display_name: String,
+    pub language: Option<Lang>,
+    pub job_title: String,
+    /// NIS codes of the municipalities, already resolved by the caller.
+    pub municipalities: Vec<String>,
+    pub message: String,
+}
+
+/// Problems found in a request for access, each with its message key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblems(pub Vec<(&'static str, &'static str)>);
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AccessRequest {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub language: Lang,
+    pub job_title: String,
+    pub municipalities: Vec<String>,
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+}
+
+fn access_request_from(row: store::AccessRequestRow) -> AccessRequest {
+    AccessRequest {
+        id: row.id,
+        email: row.email,
+        display_name: row.display_name,
+        language: Lang::from_code(&row.language).unwrap_or(Lang::Nl),
+        job_title: row.job_title,
+        municipalities: row
+            .municipalities
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        message: row.message,
+        created_at: row.created_at,
+    }
+}
+
+/// Checks a request for access; `Ok` carries the normalised values.
+pub fn validate_access_request(
+    input: &AccessRequestInput,
+) -> Result<(String, String, String, String), FieldProblems> {
+    let mut problems = vec![];
+    let email = match normalise_email(&input.email) {
+        Ok((email, _)) => email,
+        Err(problem) => {
+            problems.push(("email", problem.message_key()));
+            String::new()
+        }
+    };
+    let name = match normalise_name(&input.display_name) {
+        Ok(name) => name,
+        Err(problem) => {
+            problems.push(("display_name", problem.message_key()));
+            String::new()
+        }
+    };
+    let job_title = match normalise_name(&input.job_title) {
+        Ok(title) => title,
+        Err(_) => {
+            problems.push(("job_title", "identity-job-title-invalid"));
+            String::new()
+        }
+    };
+    if input.language.is_none() {
+        problems.push(("language", "identity-language-invalid"));
+    }
+    if input.municipalities.is_empty() {
+        problems.push(("municipalities", "identity-municipality-required"));
+    }
+    let message = crate::core::text::nfc(input.message.trim());
+    if message.chars().count() > MAX_FREE_TEXT_CHARS {
+        problems.push(("message", "identity-message-too-long"));
+    } else if crate::core::text::contains_national_number(&message) {
+        problems.push(("message", "identity-message-personal-data"));
+    }
+    if problems.is_empty() {
+        Ok((email, name, job_title, message))
+    } else {
+        Err(FieldProblems(problems))
+    }
+}
+
+/// Stores a request for access and acknowledges it by email. The answer does not reveal
+/// whether the address already has an account.
+pub async fn request_access(
+    ctx: &Context<'_>,
+    input: &AccessRequestInput,
+    ip: &str,
+) -> Result<Result<(), FieldProblems>, IdentityError> {
+    let (email, name, job_title, message) = match validate_access_request(input) {
+        Ok(values) => values,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    // At most five requests an hour from one address.
+    let key = format!("access-request:{ip}");
+    let previous = store::throttle(ctx.db, &key)
+        .await?
+        .filter(|t| ctx.now - t.last_failure_at < Duration::hours(1));
+    let sent = previous.as_ref().map(|t| t.failures).unwrap_or(0);
+    if sent >= 5 {
+        return Err(IdentityError::Locked);
+    }
+    let window_start = previous.map(|t| t.last_failure_at).unwrap_or(ctx.now);
+    store::save_throttle(
+        ctx.db,
+        &key,
+        &ThrottleRow {
+            failures: sent + 1,
+            last_failure_at: window_start,
+            locked_until: None,
+        },
+    )
+    .await?;
+    let language = input.language.unwrap_or(Lang::Nl);
+    let mut codes = input.municipalities.clone();
+    codes.sort();
+    codes.dedup();
+    let mut tx = ctx.db.begin().await?;
+    let id = store::insert_access_request(
+        &mut tx,
+        &store::NewAccessRequest {
+            email: &email,
+            display_name: &name,
+            language: language.code(),
+            job_title: &job_title,
+            municipalities: &codes.join(","),
+            message: &message,
+        },
+        ctx.now,
+    )
+    .await?;
+    let acknowledgement = email::compose(
+        ctx.i18n,
+        language,
+        &email,
+        "email-access-received",
+        &[("name", name.clone())],
+        None,
+    );
+    email::enqueue(&mut tx, &acknowledgement, ctx.now).await?;
+    audit::record(
+        &mut tx,
+        &Actor::anonymous(ip),
+        Entry {
+            action: "identity.access_request.create",
+            entity_type: "access_request",
+            entity_id: id.to_string(),
+            details: json!({ "municipalities": codes }),
+        },
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+pub async fn pending_access_requests(db: &Db) -> Result<Vec<AccessRequest>, IdentityError> {
+    Ok(store::pending_access_requests(db)
+        .await?
+        .into_iter()
+        .map(access_request_from)
+        .collect())
+}
+
+/// Approves a request: the person is invited as a municipal member of the requested
+/// municipalities (an invitation email follows). Declining sends the reason.
+pub async fn decide_access_request(
+    ctx: &Context<'_>,
+    reviewer: &SessionUser,
+    ip: &str,
+    id: i64,
+    approve: bool,
+    reason: &str,
+    known_codes: &(dyn Fn(&str) -> bool + Sync),
+) -> Result<(), IdentityError> {
+    if !Permission::ReviewAccessRequests.granted_to(reviewer.role) {
+        return Err(IdentityError::NotAllowed);
+    }
+    let request = store::access_request(ctx.db, id)
+        .await?
+        .ok_or(IdentityError::NotFound)?;
+    if request.status != "pending" {
+        return Err(IdentityError::NotFound);
+    }
+    let request = access_request_from(request);
+    if approve {
+        invite(
+            ctx,
+            reviewer,
+            ip,
+            &NewAccount {
+                email: request.email.clone(),
+                display_name: request.display_name.clone(),
+                language: request.language,
+                role: Role::Municipal,
+                municipalities: request.municipalities.clone(),
+            },
+            known_codes,
+        )
+        .await?;
+        let mut tx = ctx.db.begin().await?;
+        if !store::decide_access_request(&mut tx, id, "approved", None, reviewer.user_id, ctx.now)
+            .await?
+        {
+            return Err(IdentityError::NotFound);
+        }
+        audit::record(
+            &mut tx,
+            &Actor::user(reviewer.user_id, ip),
+            Entry {
+                action: "identity.access_request.approve",
+                entity_type: "access_request",
+                entity_id: id.to_string(),
+                details: json!({}),
+            },
+            ctx.now,
+        )
+        .await?;
+        tx.commit().await?;
+    } else {
+        let reason = crate::core::text::nfc(reason.trim());
+        if reason.is_empty() || reason.chars().count() > MAX_FREE_TEXT_CHARS {
+            return Err(IdentityError::Input(InputProblem::NameEmpty));
+        }
+        let mut tx = ctx.db.begin().await?;
+        if !store::decide_access_request(
+            &mut tx,
+            id,
+            "declined",
+            Some(&reason),
+            reviewer.user_id,
+            ctx.now,
+        )
+        .await?
+        {
+            return Err(IdentityError::NotFound);
+        }
+        let message = email::compose(
+            ctx.i18n,
+            request.language,
+            &request.email,
+            "email-access-declined",
+            &[
+                ("name", request.display_name.clone()),
+                ("reason", reason.clone()),
+            ],
+            None,
+        );
+        email::enqueue(&mut tx, &message, ctx.now).await?;
+        audit::record(
+            &mut tx,
+            &Actor::user(reviewer.user_id, ip),
+            Entry {
+                action: "identity.access_request.decline",
+                entity_type: "access_request",
+                entity_id: id.to_string(),
+                details: json!({}),
+            },
+            ctx.now,
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }

@@ -517,3 +517,170 @@ pub(super) async fn clear_throttle(db: &Db, key: &str) -> Result<(), DbError> {
         .to_owned();
     db.execute(&statement).await.map(|_| ())
 }
+
+#[derive(Iden)]
+enum IdentityAccessRequest {
+    Table,
+    Id,
+    Email,
+    DisplayName,
+    Language,
+    JobTitle,
+    Municipalities,
+    Message,
+    Status,
+    DecisionReason,
+    DecidedBy,
+    CreatedAt,
+    DecidedAt,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct AccessRequestRow {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub language: String,
+    pub job_title: String,
+    pub municipalities: String,
+    pub message: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub(super) struct NewAccessRequest<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub language: &'a str,
+    pub job_title: &'a str,
+    pub municipalities: &'a str,
+    pub message: &'a str,
+}
+
+pub(super) async fn insert_access_request(
+    tx: &mut Tx,
+    request: &NewAccessRequest<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    let statement = Query::insert()
+        .into_table(IdentityAccessRequest::Table)
+        .columns([
+            IdentityAccessRequest::Email,
+            IdentityAccessRequest::DisplayName,
+            IdentityAccessRequest::Language,
+            IdentityAccessRequest::JobTitle,
+            IdentityAccessRequest::Municipalities,
+            IdentityAccessRequest::Message,
+            IdentityAccessRequest::Status,
+            IdentityAccessRequest::CreatedAt,
+        ])
+        .values_panic([
+            request.email.into(),
+            request.display_name.into(),
+            request.language.into(),
+            request.job_title.into(),
+            request.municipalities.into(),
+            request.message.into(),
+            "pending".into(),
+            now.trunc_subsecs(6).into(),
+        ])
+        .returning_col(IdentityAccessRequest::Id)
+        .to_owned();
+    #[derive(sqlx::FromRow)]
+    struct IdRow {
+        id: i64,
+    }
+    let rows: Vec<IdRow> = tx.fetch_all(&statement).await?;
+    Ok(rows.first().map(|r| r.id).unwrap_or_default())
+}
+
+const ACCESS_COLUMNS: [IdentityAccessRequest; 9] = [
+    IdentityAccessRequest::Id,
+    IdentityAccessRequest::Email,
+    IdentityAccessRequest::DisplayName,
+    IdentityAccessRequest::Language,
+    IdentityAccessRequest::JobTitle,
+    IdentityAccessRequest::Municipalities,
+    IdentityAccessRequest::Message,
+    IdentityAccessRequest::Status,
+    IdentityAccessRequest::CreatedAt,
+];
+
+pub(super) async fn pending_access_requests(db: &Db) -> Result<Vec<AccessRequestRow>, DbError> {
+    let query = Query::select()
+        .columns(ACCESS_COLUMNS)
+        .from(IdentityAccessRequest::Table)
+        .and_where(Expr::col(IdentityAccessRequest::Status).eq("pending"))
+        .order_by(IdentityAccessRequest::Id, Order::Asc)
+        .limit(200)
+        .to_owned();
+    db.fetch_all(&query).await
+}
+
+pub(super) async fn access_request(db: &Db, id: i64) -> Result<Option<AccessRequestRow>, DbError> {
+    let query = Query::select()
+        .columns(ACCESS_COLUMNS)
+        .from(IdentityAccessRequest::Table)
+        .and_where(Expr::col(IdentityAccessRequest::Id).eq(id))
+        .to_owned();
+    db.fetch_optional(&query).await
+}
+
+/// Records the decision; false when the request was decided meanwhile.
+pub(super) async fn decide_access_request(
+    tx: &mut Tx,
+    id: i64,
+    status: &str,
+    reason: Option<&str>,
+    decided_by: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let statement = Query::update()
+        .table(IdentityAccessRequest::Table)
+        .values([
+            (IdentityAccessRequest::Status, status.into()),
+            (
+                IdentityAccessRequest::DecisionReason,
+                reason.map(str::to_string).into(),
+            ),
+            (IdentityAccessRequest::DecidedBy, decided_by.into()),
+            (
+                IdentityAccessRequest::DecidedAt,
+                now.trunc_subsecs(6).into(),
+            ),
+        ])
+        .and_where(Expr::col(IdentityAccessRequest::Id).eq(id))
+        .and_where(Expr::col(IdentityAccessRequest::Status).eq("pending"))
+        .to_owned();
+    Ok(tx.execute(&statement).await? == 1)
+}
+
+/// Forgets failed-attempt counters a day after the last failure, unless a lock still runs.
+pub(super) async fn purge_throttles(db: &Db, now: DateTime<Utc>) -> Result<u64, DbError> {
+    let statement = Query::delete()
+        .from_table(IdentityThrottle::Table)
+        .and_where(Expr::col(IdentityThrottle::LastFailureAt).lt(now - chrono::Duration::days(1)))
+        .cond_where(
+            Expr::col(IdentityThrottle::LockedUntil)
+                .is_null()
+                .or(Expr::col(IdentityThrottle::LockedUntil).lt(now)),
+        )
+        .to_owned();
+    db.execute(&statement).await
+}
+
+/// Changes an account's role.
+pub(super) async fn set_role(
+    tx: &mut Tx,
+    id: i64,
+    role: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let statement = Query::update()
+        .table(IdentityUser::Table)
+        .value(IdentityUser::Role, role)
+        .value(IdentityUser::UpdatedAt, now.trunc_subsecs(6))
+        .and_where(Expr::col(IdentityUser::Id).eq(id))
+        .to_owned();
+    tx.execute(&statement).await.map(|_| ())
+}

@@ -99,6 +99,21 @@ async fn demo_data_is_labelled_on_every_page_and_loads_once() {
         let (_, html) = app.text(path).await;
         assert!(html.contains("class=\"demo-banner\""), "{path}");
     }
-    radix::demo::load(&app.state.db).await.expect("second load");
+    radix::demo::load(&app.state.db, &app.state.i18n)
+        .await
+        .expect("second load");
+    let accounts = radix::identity::service::list_accounts(&app.state.db)
+        .await
+        .expect("accounts");
+    assert_eq!(
+        accounts.len(),
+        radix::demo::DEMO_ACCOUNTS.len(),
+        "loading twice adds nothing"
+    );
+    assert!(
+        accounts
+            .iter()
+            .all(|a| a.email.ends_with("@demo.radix.invalid"))
+    );
     assert!(radix::demo::is_loaded(&app.state.db).await.expect("loaded"));
 }

@@ -868,3 +868,184 @@ async fn emails_reach_a_real_smtp_server_on_loopback() {
         .expect("outbox");
     assert_eq!(outbox[0].status, "sent");
 }
+
+#[tokio::test]
+async fn a_request_for_access_is_reviewed_by_the_back_office() {
+    let app = TestApp::start().await;
+    let mut visitor = Browser::new(&app);
+    let form = visitor.get("/nl/request-access").await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body.contains("LIVC-R"),
+        "the no-case-data warning is shown"
+    );
+    let csrf = input_value(&form.body, "csrf").expect("csrf");
+    // A national register number in the message is refused and nothing is kept.
+    let refused = visitor
+        .post(
+            "/nl/request-access",
+            &[
+                ("email", "preventie@gent.be"),
+                ("display_name", "Anouk D'Hondt"),
+                ("job_title", "Preventieambtenaar"),
+                ("municipalities", "Gent, Sint-Joost-ten-Node"),
+                ("language", "nl"),
+                ("message", "Over 85.07.30-033.28"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("rijksregisternummer"));
+    assert!(
+        refused.body.contains("value=\"Anouk D&#39;Hondt\""),
+        "input is kept"
+    );
+    let unknown = visitor
+        .post(
+            "/nl/request-access",
+            &[
+                ("email", "preventie@gent.be"),
+                ("display_name", "Anouk D'Hondt"),
+                ("job_title", "Preventieambtenaar"),
+                ("municipalities", "Gent, Atlantis"),
+                ("language", "nl"),
+                ("message", ""),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, 422);
+    assert!(unknown.body.contains("Atlantis"));
+    // A robot filling the hidden field gets a polite answer and stores nothing.
+    let robot = visitor
+        .post(
+            "/nl/request-access",
+            &[
+                ("email", "bot@spam.example"),
+                ("display_name", "Bot"),
+                ("job_title", "x"),
+                ("municipalities", "Gent"),
+                ("language", "nl"),
+                ("website", "http://spam"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(robot.status, 200);
+    let sent = visitor
+        .post(
+            "/nl/request-access",
+            &[
+                ("email", "preventie@gent.be"),
+                ("display_name", "Anouk D'Hondt"),
+                ("job_title", "Preventieambtenaar"),
+                ("municipalities", "gent; 21014"),
+                ("language", "nl"),
+                ("message", "Graag toegang voor onze LIVC-R."),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let pending = service::pending_access_requests(&app.state.db)
+        .await
+        .expect("pending");
+    assert_eq!(pending.len(), 1, "the robot's request was not stored");
+    assert_eq!(
+        pending[0].municipalities,
+        vec!["21014".to_string(), "44021".to_string()]
+    );
+    let ack = radix::core::email::recent(&app.state.db, 1)
+        .await
+        .expect("outbox")
+        .remove(0);
+    assert_eq!(ack.recipient, "preventie@gent.be");
+
+    let (mut member, _) = signed_in(&app, Role::Municipal, "member@namur.be", &["92094"]).await;
+    assert_eq!(member.get("/nl/admin/access-requests").await.status, 403);
+    let (mut backoffice, _) = signed_in(&app, Role::Backoffice, "backoffice@radix.test", &[]).await;
+    let page = backoffice.get("/nl/admin/access-requests").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Anouk D&#39;Hondt"));
+    let csrf = input_value(&page.body, "csrf").expect("csrf");
+    let path = format!("/nl/admin/access-requests/{}", pending[0].id);
+    let no_reason = backoffice
+        .post(
+            &path,
+            &[("decision", "decline"), ("reason", ""), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(no_reason.status, 422);
+    let approved = backoffice
+        .post(
+            &path,
+            &[("decision", "approve"), ("reason", ""), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(approved.status, 200);
+    assert_eq!(
+        backoffice
+            .post(
+                &path,
+                &[("decision", "decline"), ("reason", "late"), ("csrf", &csrf)]
+            )
+            .await
+            .status,
+        404,
+        "decided once"
+    );
+    let invitation = radix::core::email::recent(&app.state.db, 1)
+        .await
+        .expect("outbox")
+        .remove(0);
+    assert!(invitation.body_text.contains("/nl/invitation/"));
+    let id = service::user_id_by_email(&app.state.db, "preventie@gent.be")
+        .await
+        .expect("q")
+        .expect("invited");
+    let account = service::account_by_id(&app.state.db, id)
+        .await
+        .expect("account");
+    assert_eq!(
+        (account.status.as_str(), account.role),
+        ("invited", Role::Municipal)
+    );
+}
+
+#[tokio::test]
+async fn an_administrator_changes_a_role_and_the_old_sessions_end() {
+    let app = TestApp::start().await;
+    let (mut admin, _) = signed_in(&app, Role::Admin, "admin@radix.test", &[]).await;
+    let (mut member, member_id) =
+        signed_in(&app, Role::Municipal, "member@mons.be", &["53053"]).await;
+    let page = admin.get("/en/admin/accounts").await;
+    let csrf = input_value(&page.body, "csrf").expect("csrf");
+    let changed = admin
+        .post(
+            &format!("/en/admin/accounts/{member_id}/role"),
+            &[("role", "advisor"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(changed.status, 200);
+    assert_eq!(
+        member.get("/en/account").await.status,
+        303,
+        "the member signs in again"
+    );
+    let entries = audit::list(
+        &app.state.db,
+        &audit::AuditFilter {
+            action_prefix: Some("identity.account.role_change".into()),
+            limit: 5,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("audit");
+    assert_eq!(entries.len(), 1);
+    assert!(entries[0].details.contains("\"after\":\"advisor\""));
+    service::housekeeping(&context(&app))
+        .await
+        .expect("housekeeping runs");
+}

@@ -78,6 +78,8 @@ pub const ROUTES: &[RoutePolicy] = &[
     route("POST", "/{lang}/password-reset/{token}", Public),
     route("GET", "/{lang}/invitation/{token}", Public),
     route("POST", "/{lang}/invitation/{token}", Public),
+    route("GET", "/{lang}/request-access", Public),
+    route("POST", "/{lang}/request-access", Public),
     route("GET", "/{lang}/sign-in/second-factor", PartialSession),
     route("POST", "/{lang}/sign-in/second-factor", PartialSession),
     route("GET", "/{lang}/account/second-factor", PartialSession),
@@ -103,6 +105,21 @@ pub const ROUTES: &[RoutePolicy] = &[
         "POST",
         "/{lang}/admin/accounts/{id}/deactivate",
         Access::Permission(Permission::ManageAccounts),
+    ),
+    route(
+        "POST",
+        "/{lang}/admin/accounts/{id}/role",
+        Access::Permission(Permission::ManageAccounts),
+    ),
+    route(
+        "GET",
+        "/{lang}/admin/access-requests",
+        Access::Permission(Permission::ReviewAccessRequests),
+    ),
+    route(
+        "POST",
+        "/{lang}/admin/access-requests/{id}",
+        Access::Permission(Permission::ReviewAccessRequests),
     ),
     route(
         "GET",

@@ -235,6 +235,20 @@ pub async fn delete_all_for_user(
     tx.execute(&statement).await
 }
 
+/// Deletes sessions past their idle or absolute timeout (they would be refused anyway).
+pub async fn purge_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, DbError> {
+    let statement = Query::delete()
+        .from_table(IdentitySession::Table)
+        .cond_where(
+            Expr::col(IdentitySession::LastSeenAt)
+                .lt(now - Duration::minutes(IDLE_TIMEOUT_MINUTES))
+                .or(Expr::col(IdentitySession::CreatedAt)
+                    .lt(now - Duration::hours(ABSOLUTE_TIMEOUT_HOURS))),
+        )
+        .to_owned();
+    db.execute(&statement).await
+}
+
 pub async fn list_for_user(db: &Db, user_id: i64) -> Result<Vec<SessionSummary>, DbError> {
     let query = Query::select()
         .columns([
