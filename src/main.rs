@@ -111,6 +111,27 @@ struct ServeArgs {
     /// Bearer token that grants access to /metrics from other hosts than loopback.
     #[arg(long, env = "RADIX_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Mail server for outgoing email; without it, emails wait in the outbox.
+    #[arg(long, env = "RADIX_SMTP_HOST")]
+    smtp_host: Option<String>,
+    /// Mail server port [default: 587 for starttls, 465 for tls, 25 for none].
+    #[arg(long, env = "RADIX_SMTP_PORT")]
+    smtp_port: Option<u16>,
+    /// starttls, tls or none [default: starttls].
+    #[arg(long, env = "RADIX_SMTP_TLS")]
+    smtp_tls: Option<String>,
+    /// User name on the mail server.
+    #[arg(long, env = "RADIX_SMTP_USERNAME")]
+    smtp_username: Option<String>,
+    /// Password on the mail server.
+    #[arg(long, env = "RADIX_SMTP_PASSWORD", hide_env_values = true)]
+    smtp_password: Option<String>,
+    /// Sender of the platform's emails, e.g. "Radix <radix@example.be>".
+    #[arg(long, env = "RADIX_MAIL_FROM")]
+    mail_from: Option<String>,
+    /// Reply-to address of the platform's emails.
+    #[arg(long, env = "RADIX_MAIL_REPLY_TO")]
+    mail_reply_to: Option<String>,
     /// Load the clearly labelled demonstration data set (idempotent).
     #[arg(long, env = "RADIX_DEMO")]
     demo: bool,
@@ -185,6 +206,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             overrides.contact_email = args.contact_email.clone();
             overrides.frame_ancestors = args.frame_ancestors.clone();
             overrides.metrics_token = args.metrics_token.clone();
+            overrides.smtp_host = args.smtp_host.clone();
+            overrides.smtp_port = args.smtp_port;
+            overrides.smtp_tls = args.smtp_tls.clone();
+            overrides.smtp_username = args.smtp_username.clone();
+            overrides.smtp_password = args.smtp_password.clone();
+            overrides.mail_from = args.mail_from.clone();
+            overrides.mail_reply_to = args.mail_reply_to.clone();
             (args.demo, !args.no_migrate)
         }
         _ => (false, true),
