@@ -44,7 +44,7 @@ struct CommonArgs {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the web server (applies migrations and loads reference data first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply database migrations and exit.
     Migrate,
     /// Import reference data or boundaries.

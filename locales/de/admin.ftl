@@ -56,3 +56,7 @@ admin-access-reason-required = Geben Sie eine Begründung an, bevor Sie einen An
 admin-role-for = Rolle von { $name }
 admin-role-change = Rolle ändern
 admin-role-changed = Die Rolle wurde geändert; die Person meldet sich erneut an, um sie zu nutzen.
+admin-portfolio-short = Zuständigkeit: { $areas }
+admin-portfolio-for = Zuständigkeit von { $name } (VLG, WAL, BRU oder NIS-Kennziffern von Provinzen)
+admin-portfolio-save = Zuständigkeit speichern
+admin-portfolio-saved = Die Zuständigkeit wurde gespeichert.

@@ -94,3 +94,4 @@ identity-message-personal-data = Die Nachricht scheint eine Nationalregisternumm
 identity-access-leave-empty = Dieses Feld leer lassen
 identity-access-privacy = Wir verwenden diese Angaben nur zur Bearbeitung Ihres Antrags.
 identity-access-button = Antrag senden
+identity-unknown-area = Verwenden Sie VLG, WAL, BRU oder die NIS-Kennziffer einer Provinz, zum Beispiel 60000.

@@ -56,3 +56,7 @@ admin-access-reason-required = Give a reason before declining a request.
 admin-role-for = Role of { $name }
 admin-role-change = Change role
 admin-role-changed = The role was changed; that person signs in again to use it.
+admin-portfolio-short = Portfolio: { $areas }
+admin-portfolio-for = Portfolio of { $name } (VLG, WAL, BRU or province NIS codes)
+admin-portfolio-save = Save portfolio
+admin-portfolio-saved = The portfolio was saved.

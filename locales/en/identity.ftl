@@ -94,3 +94,4 @@ identity-message-personal-data = The message seems to contain a national registe
 identity-access-leave-empty = Leave this field empty
 identity-access-privacy = We use these details only to handle your request.
 identity-access-button = Send the request
+identity-unknown-area = Use VLG, WAL, BRU or the NIS code of a province, for example 40000.

@@ -56,3 +56,7 @@ admin-access-reason-required = Indiquez un motif avant de refuser une demande.
 admin-role-for = Rôle de { $name }
 admin-role-change = Changer le rôle
 admin-role-changed = Le rôle a été changé ; la personne se reconnecte pour l’utiliser.
+admin-portfolio-short = Portefeuille : { $areas }
+admin-portfolio-for = Portefeuille de { $name } (VLG, WAL, BRU ou codes INS des provinces)
+admin-portfolio-save = Enregistrer le portefeuille
+admin-portfolio-saved = Le portefeuille a été enregistré.

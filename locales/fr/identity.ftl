@@ -94,3 +94,4 @@ identity-message-personal-data = Le message semble contenir un numéro de regist
 identity-access-leave-empty = Laissez ce champ vide
 identity-access-privacy = Nous utilisons ces données uniquement pour traiter votre demande.
 identity-access-button = Envoyer la demande
+identity-unknown-area = Utilisez VLG, WAL, BRU ou le code INS d’une province, par exemple 60000.

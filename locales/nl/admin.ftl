@@ -56,3 +56,7 @@ admin-access-reason-required = Geef een reden op voordat u een aanvraag weigert.
 admin-role-for = Rol van { $name }
 admin-role-change = Rol wijzigen
 admin-role-changed = De rol is gewijzigd; de persoon meldt zich opnieuw aan om hem te gebruiken.
+admin-portfolio-short = Portefeuille: { $areas }
+admin-portfolio-for = Portefeuille van { $name } (VLG, WAL, BRU of NIS-codes van provincies)
+admin-portfolio-save = Portefeuille opslaan
+admin-portfolio-saved = De portefeuille is opgeslagen.

@@ -94,3 +94,4 @@ identity-message-personal-data = Het bericht lijkt een rijksregisternummer te be
 identity-access-leave-empty = Laat dit veld leeg
 identity-access-privacy = We gebruiken deze gegevens alleen om uw aanvraag te behandelen.
 identity-access-button = Aanvraag versturen
+identity-unknown-area = Gebruik VLG, WAL, BRU of de NIS-code van een provincie, bijvoorbeeld 40000.

@@ -23,6 +23,10 @@ pub fn router() -> Router<AppState> {
             post(routes::change_role),
         )
         .route(
+            "/{lang}/admin/accounts/{id}/portfolio",
+            post(routes::set_portfolio),
+        )
+        .route(
             "/{lang}/admin/access-requests",
             get(routes::access_requests),
         )

@@ -85,6 +85,8 @@ async fn accounts_page(
                 deletion_requested => a.deletion_requested_at.is_some(),
                 is_self => a.id == user.user_id,
                 role_code => a.role.code(),
+                is_advisor => a.role == Role::Advisor,
+                portfolio => a.portfolio.join(", "),
             }
         })
         .collect();
@@ -690,5 +692,84 @@ pub async fn change_role(
             .await
         }
         Err(error) => Err(AppError::internal(error)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PortfolioForm {
+    #[serde(default)]
+    portfolio: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn set_portfolio(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<PortfolioForm>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
+        return Err(AppError::Forbidden { key: "error-csrf" });
+    }
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let areas: Vec<String> = form
+        .portfolio
+        .split([',', ';', ' ', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_ascii_uppercase)
+        .take(20)
+        .collect();
+    let geography = state.geography();
+    let known = |code: &str| {
+        crate::geo::Region::from_code(code).is_some()
+            || geography.provinces().iter().any(|p| p.code == code)
+    };
+    match service::set_portfolio(
+        &crate::identity::context(&state),
+        &user,
+        &ip,
+        id,
+        &areas,
+        &known,
+    )
+    .await
+    {
+        Ok(()) => {
+            let notice = state.i18n.t(lang, "admin-portfolio-saved");
+            accounts_page(
+                &state,
+                lang,
+                &user,
+                None,
+                Some(notice),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(IdentityError::NotFound) => Err(AppError::NotFound),
+        Err(IdentityError::NotAllowed) => Err(AppError::Forbidden {
+            key: "error-forbidden",
+        }),
+        Err(error @ (IdentityError::Database(_) | IdentityError::Internal(_))) => {
+            Err(AppError::internal(error))
+        }
+        Err(error) => {
+            let message = state.i18n.t(lang, error.message_key());
+            accounts_page(
+                &state,
+                lang,
+                &user,
+                None,
+                None,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }

@@ -33,6 +33,8 @@ pub enum IdentityError {
     EmailTaken,
     #[error("unknown municipality")]
     UnknownMunicipality,
+    #[error("unknown region or province")]
+    UnknownArea,
     #[error("a municipal member needs at least one municipality")]
     MunicipalityRequired,
     #[error("not allowed")]
@@ -66,6 +68,7 @@ impl IdentityError {
             IdentityError::EmailTaken => "identity-email-taken",
             IdentityError::UnknownMunicipality => "identity-unknown-municipality",
             IdentityError::MunicipalityRequired => "identity-municipality-required",
+            IdentityError::UnknownArea => "identity-unknown-area",
             IdentityError::NotAllowed => "error-forbidden",
             IdentityError::InvalidCredentials => "identity-sign-in-failed",
             IdentityError::Locked => "identity-sign-in-locked",
@@ -99,13 +102,15 @@ pub struct Account {
     pub status: String,
     pub totp_enabled: bool,
     pub municipalities: Vec<String>,
+    /// For advisors: the regions (VLG, WAL, BRU) and provinces (NIS) they work on.
+    pub portfolio: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub last_sign_in_at: Option<DateTime<Utc>>,
     pub deactivated_at: Option<DateTime<Utc>>,
     pub deletion_requested_at: Option<DateTime<Utc>>,
 }
 
-fn account(row: UserRow, municipalities: Vec<String>) -> Account {
+fn account(row: UserRow, municipalities: Vec<String>, portfolio: Vec<String>) -> Account {
     Account {
         id: row.id,
         email: row.email,
@@ -115,6 +120,7 @@ fn account(row: UserRow, municipalities: Vec<String>) -> Account {
         status: row.status,
         totp_enabled: row.totp_enabled,
         municipalities,
+        portfolio,
         created_at: row.created_at,
         last_sign_in_at: row.last_sign_in_at,
         deactivated_at: row.deactivated_at,
@@ -127,7 +133,8 @@ pub async fn account_by_id(db: &Db, id: i64) -> Result<Account, IdentityError> {
         .await?
         .ok_or(IdentityError::NotFound)?;
     let municipalities = store::municipalities_of(db, id).await?;
-    Ok(account(row, municipalities))
+    let portfolio = store::portfolio_of(db, id).await?;
+    Ok(account(row, municipalities, portfolio))
 }
 
 pub async fn list_accounts(db: &Db) -> Result<Vec<Account>, IdentityError> {
@@ -135,7 +142,8 @@ pub async fn list_accounts(db: &Db) -> Result<Vec<Account>, IdentityError> {
     let mut accounts = Vec::with_capacity(rows.len());
     for row in rows {
         let municipalities = store::municipalities_of(db, row.id).await?;
-        accounts.push(account(row, municipalities));
+        let portfolio = store::portfolio_of(db, row.id).await?;
+        accounts.push(account(row, municipalities, portfolio));
     }
     Ok(accounts)
 }
@@ -1066,6 +1074,7 @@ pub async fn export_personal_data(
             "status": account.status,
             "second_factor_enabled": account.totp_enabled,
             "municipalities": account.municipalities,
+            "portfolio": account.portfolio,
             "created_at": account.created_at,
             "last_sign_in_at": account.last_sign_in_at,
             "deactivated_at": account.deactivated_at,
@@ -1301,6 +1310,49 @@ pub async fn change_role(
             entity_type: "account",
             entity_id: user_id.to_string(),
             details: json!({ "role": { "before": row.role, "after": role.code() } }),
+        },
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets an advisor's portfolio: regions (VLG, WAL, BRU) and provinces (NIS codes).
+pub async fn set_portfolio(
+    ctx: &Context<'_>,
+    actor: &SessionUser,
+    ip: &str,
+    user_id: i64,
+    areas: &[String],
+    known_area: &(dyn Fn(&str) -> bool + Sync),
+) -> Result<(), IdentityError> {
+    if !Permission::ManageAccounts.granted_to(actor.role) {
+        return Err(IdentityError::NotAllowed);
+    }
+    let row = store::user_by_id(ctx.db, user_id)
+        .await?
+        .ok_or(IdentityError::NotFound)?;
+    if row.role != "advisor" {
+        return Err(IdentityError::NotAllowed);
+    }
+    if areas.iter().any(|a| !known_area(a)) {
+        return Err(IdentityError::UnknownArea);
+    }
+    let mut areas = areas.to_vec();
+    areas.sort();
+    areas.dedup();
+    let before = store::portfolio_of(ctx.db, user_id).await?;
+    let mut tx = ctx.db.begin().await?;
+    store::set_portfolio(&mut tx, user_id, &areas).await?;
+    audit::record(
+        &mut tx,
+        &Actor::user(actor.user_id, ip),
+        Entry {
+            action: "identity.account.portfolio_change",
+            entity_type: "account",
+            entity_id: user_id.to_string(),
+            details: json!({ "portfolio": { "before": before, "after": areas } }),
         },
         ctx.now,
     )

@@ -34,6 +34,13 @@ enum IdentityUserMunicipality {
 }
 
 #[derive(Iden)]
+enum IdentityUserPortfolio {
+    Table,
+    UserId,
+    AreaCode,
+}
+
+#[derive(Iden)]
 enum IdentityToken {
     Table,
     TokenHash,
@@ -683,4 +690,49 @@ pub(super) async fn set_role(
         .and_where(Expr::col(IdentityUser::Id).eq(id))
         .to_owned();
     tx.execute(&statement).await.map(|_| ())
+}
+
+pub(super) async fn set_portfolio(
+    tx: &mut Tx,
+    user_id: i64,
+    areas: &[String],
+) -> Result<(), DbError> {
+    tx.execute(
+        &Query::delete()
+            .from_table(IdentityUserPortfolio::Table)
+            .and_where(Expr::col(IdentityUserPortfolio::UserId).eq(user_id))
+            .to_owned(),
+    )
+    .await?;
+    if areas.is_empty() {
+        return Ok(());
+    }
+    let mut statement = Query::insert();
+    statement.into_table(IdentityUserPortfolio::Table).columns([
+        IdentityUserPortfolio::UserId,
+        IdentityUserPortfolio::AreaCode,
+    ]);
+    for area in areas {
+        statement.values_panic([user_id.into(), area.clone().into()]);
+    }
+    tx.execute(&statement).await.map(|_| ())
+}
+
+pub(super) async fn portfolio_of(db: &Db, user_id: i64) -> Result<Vec<String>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct AreaRow {
+        area_code: String,
+    }
+    let query = Query::select()
+        .column(IdentityUserPortfolio::AreaCode)
+        .from(IdentityUserPortfolio::Table)
+        .and_where(Expr::col(IdentityUserPortfolio::UserId).eq(user_id))
+        .order_by(IdentityUserPortfolio::AreaCode, Order::Asc)
+        .to_owned();
+    Ok(db
+        .fetch_all::<AreaRow>(&query)
+        .await?
+        .into_iter()
+        .map(|r| r.area_code)
+        .collect())
 }

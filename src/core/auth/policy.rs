@@ -112,6 +112,11 @@ pub const ROUTES: &[RoutePolicy] = &[
         Access::Permission(Permission::ManageAccounts),
     ),
     route(
+        "POST",
+        "/{lang}/admin/accounts/{id}/portfolio",
+        Access::Permission(Permission::ManageAccounts),
+    ),
+    route(
         "GET",
         "/{lang}/admin/access-requests",
         Access::Permission(Permission::ReviewAccessRequests),
