@@ -17,7 +17,6 @@ admin-status-anonymised = Anonymisiert
 admin-second-factor-label = Zweiter Schritt
 admin-actions-label = Aktionen
 admin-deactivate = Deaktivieren
-admin-deactivate-named = { $name } deaktivieren
 admin-deletion-requested = Löschung beantragt
 admin-yes = Ja
 admin-no = Nein

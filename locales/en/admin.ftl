@@ -17,7 +17,6 @@ admin-status-anonymised = Anonymised
 admin-second-factor-label = Second step
 admin-actions-label = Actions
 admin-deactivate = Deactivate
-admin-deactivate-named = Deactivate { $name }
 admin-deletion-requested = deletion requested
 admin-yes = Yes
 admin-no = No

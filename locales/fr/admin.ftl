@@ -17,7 +17,6 @@ admin-status-anonymised = Anonymisé
 admin-second-factor-label = Deuxième étape
 admin-actions-label = Actions
 admin-deactivate = Désactiver
-admin-deactivate-named = Désactiver { $name }
 admin-deletion-requested = suppression demandée
 admin-yes = Oui
 admin-no = Non

@@ -17,7 +17,6 @@ admin-status-anonymised = Geanonimiseerd
 admin-second-factor-label = Tweede stap
 admin-actions-label = Acties
 admin-deactivate = Deactiveren
-admin-deactivate-named = { $name } deactiveren
 admin-deletion-requested = verwijdering gevraagd
 admin-yes = Ja
 admin-no = Nee

@@ -131,13 +131,24 @@ async fn accounts_page(
     ))
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct AccountsParams {
+    done: Option<String>,
+}
+
 pub async fn accounts(
     State(state): State<AppState>,
     Path(lang): Path<String>,
     CurrentUser(user): CurrentUser,
+    Query(params): Query<AccountsParams>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    accounts_page(&state, lang, &user, None, None, None, StatusCode::OK).await
+    // After a successful form the browser is sent here (so a reload does not resend it).
+    let notice = match params.done.as_deref() {
+        Some("invited") => Some(state.i18n.t(lang, "admin-invite-sent")),
+        _ => None,
+    };
+    accounts_page(&state, lang, &user, None, notice, None, StatusCode::OK).await
 }
 
 pub async fn invite(
@@ -196,19 +207,9 @@ pub async fn invite(
     )
     .await
     {
-        Ok(_) => {
-            let notice = state.i18n.t(lang, "admin-invite-sent");
-            accounts_page(
-                &state,
-                lang,
-                &user,
-                None,
-                Some(notice),
-                None,
-                StatusCode::OK,
-            )
-            .await
-        }
+        Ok(_) => Ok(
+            Redirect::to(&format!("/{}/admin/accounts?done=invited", lang.code())).into_response(),
+        ),
         Err(IdentityError::NotAllowed) => Err(AppError::Forbidden {
             key: "error-forbidden",
         }),
@@ -425,6 +426,7 @@ pub async fn outbox(
                 }),
                 attempts => m.attempts,
                 created => timestamp(m.created_at),
+                language => m.language,
             }
         })
         .collect();
@@ -456,6 +458,7 @@ pub async fn outbox_message(
         "admin/outbox_message.html",
         minijinja::context! {
             to => message.recipient,
+            language => message.language,
             subject => message.subject,
             body => message.body_text,
             status => state.i18n.t(lang, match message.status.as_str() {

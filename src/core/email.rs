@@ -31,11 +31,14 @@ enum EmailOutbox {
     SentAt,
     LastError,
     CreatedAt,
+    Language,
 }
 
 /// A message ready to be queued.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutgoingEmail {
+    /// Language code of the text ("nl", "fr", "de", "en").
+    pub language: &'static str,
     pub to: String,
     pub subject: String,
     pub text: String,
@@ -55,6 +58,7 @@ pub struct OutboxRow {
     pub sent_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub language: String,
 }
 
 const MAX_ATTEMPTS: i64 = 10;
@@ -100,6 +104,7 @@ pub async fn enqueue(
             EmailOutbox::Attempts,
             EmailOutbox::NextAttemptAt,
             EmailOutbox::CreatedAt,
+            EmailOutbox::Language,
         ])
         .values_panic([
             email.to.clone().into(),
@@ -110,12 +115,13 @@ pub async fn enqueue(
             0i64.into(),
             now.into(),
             now.into(),
+            email.language.into(),
         ])
         .to_owned();
     tx.execute(&statement).await.map(|_| ())
 }
 
-const COLUMNS: [EmailOutbox; 11] = [
+const COLUMNS: [EmailOutbox; 12] = [
     EmailOutbox::Id,
     EmailOutbox::Recipient,
     EmailOutbox::Subject,
@@ -127,6 +133,7 @@ const COLUMNS: [EmailOutbox; 11] = [
     EmailOutbox::SentAt,
     EmailOutbox::LastError,
     EmailOutbox::CreatedAt,
+    EmailOutbox::Language,
 ];
 
 /// The most recent messages, newest first (administrators' outbox view).
@@ -193,14 +200,14 @@ pub async fn claim_due(
                AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY id LIMIT $3 \
                FOR UPDATE SKIP LOCKED) \
              RETURNING id, recipient, subject, body_text, body_html, status, attempts, \
-               next_attempt_at, sent_at, last_error, created_at"
+               next_attempt_at, sent_at, last_error, created_at, language"
         }
         crate::core::db::Backend::Sqlite => {
             "UPDATE email_outbox SET claimed_until = $1 WHERE id IN (\
                SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
                AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY id LIMIT $3) \
              RETURNING id, recipient, subject, body_text, body_html, status, attempts, \
-               next_attempt_at, sent_at, last_error, created_at"
+               next_attempt_at, sent_at, last_error, created_at, language"
         }
     };
     match db {
@@ -427,6 +434,7 @@ pub fn compose(
         escape_html(&signature)
     ));
     OutgoingEmail {
+        language: lang.code(),
         to: to.to_string(),
         subject: subject.replace(['\r', '\n'], " "),
         text,

@@ -302,7 +302,8 @@ async fn enrol_page(
         "identity/enrol.html",
         minijinja::context! {
             csrf => user.csrf_token,
-            secret => enrolment.secret,
+            secret => enrolment.secret.clone(),
+            secret_grouped => enrolment.secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" "),
             qr_svg => minijinja::Value::from_safe_string(enrolment.qr_svg),
             required => user.role.requires_second_factor(),
             error => error,
@@ -326,17 +327,22 @@ pub async fn enrol_submit(
     let ctx = context(&state);
     match service::confirm_enrolment(&ctx, &user, &form.code, &ip, &user_agent(&headers)).await {
         Ok((cookie, codes)) => {
-            let page = render(
-                &state,
-                &meta(
+            // The page belongs to the new, fully signed-in session: its header links and
+            // sign-out token must be that session's.
+            let new_session = session::lookup(&state.db, &cookie, Utc::now()).await?;
+            let page = crate::core::auth::policy::CURRENT_USER.sync_scope(new_session, || {
+                render(
                     &state,
-                    lang,
-                    "identity-recovery-codes-title",
-                    "/account/second-factor",
-                ),
-                "identity/recovery_codes.html",
-                minijinja::context! { codes => codes },
-            );
+                    &meta(
+                        &state,
+                        lang,
+                        "identity-recovery-codes-title",
+                        "/account/second-factor",
+                    ),
+                    "identity/recovery_codes.html",
+                    minijinja::context! { codes => codes },
+                )
+            });
             Ok(with_cookie(page, Some(session::cookie(&cookie))))
         }
         Err(IdentityError::InvalidCode) => {
@@ -416,7 +422,11 @@ async fn account_page(
                 started => format!("{} {}", format_date(s.created_at.date_naive()), s.created_at.format("%H:%M UTC")),
                 last_seen => format!("{} {}", format_date(s.last_seen_at.date_naive()), s.last_seen_at.format("%H:%M UTC")),
                 ip => s.ip,
-                agent => s.user_agent.chars().take(80).collect::<String>(),
+                agent => if s.user_agent.chars().count() > 80 {
+                    format!("{}…", s.user_agent.chars().take(79).collect::<String>())
+                } else {
+                    s.user_agent.clone()
+                },
             }
         })
         .collect();

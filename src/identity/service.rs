@@ -812,17 +812,11 @@ pub async fn confirm_enrolment(
     if !totp.check(&code, u64::try_from(ctx.now.timestamp()).unwrap_or(0)) {
         return Err(IdentityError::InvalidCode);
     }
-    let codes: Vec<String> = (0..RECOVERY_CODES)
-        .map(|_| {
-            random_token()
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric())
-                .take(10)
-                .collect::<String>()
-                .to_ascii_lowercase()
-        })
+    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| token_hash(&c.replace('-', "")))
         .collect();
-    let hashes: Vec<String> = codes.iter().map(|c| token_hash(c)).collect();
     let mut tx = ctx.db.begin().await?;
     store::update_user(
         &mut tx,
@@ -850,6 +844,22 @@ pub async fn confirm_enrolment(
     .await?;
     tx.commit().await?;
     Ok((cookie, codes))
+}
+
+/// Ten characters from an alphabet without look-alikes (no 0/o, 1/l/i), shown as
+/// "abcde-fghjk"; typing it with or without the dash works.
+fn recovery_code() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut code = String::with_capacity(11);
+    for index in 0..10 {
+        if index == 5 {
+            code.push('-');
+        }
+        let pick = usize::try_from(OsRng.next_u32()).unwrap_or(0) % ALPHABET.len();
+        code.push(char::from(ALPHABET[pick]));
+    }
+    code
 }
 
 pub async fn unused_recovery_codes(db: &Db, user_id: i64) -> Result<i64, IdentityError> {

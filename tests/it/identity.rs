@@ -165,7 +165,13 @@ pub async fn signed_in<'a>(
             .await
             .expect("secret")
             .expect("set");
-        assert!(enrol.body.contains(&secret), "the secret is shown as text");
+        let grouped = secret
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(enrol.body.contains(&grouped), "the secret is shown as text");
         assert!(enrol.body.contains("<svg"), "the QR code is rendered");
         let csrf = input_value(&enrol.body, "csrf").expect("csrf");
         let code = service::current_code(&secret, Utc::now()).expect("code");
@@ -526,8 +532,11 @@ async fn an_invited_municipal_member_activates_the_account_and_sees_only_their_p
             ],
         )
         .await;
-    assert_eq!(sent.status, 200, "{}", sent.body);
-    assert!(sent.body.contains("Élodie Dupont-Van den Broeck"));
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let list = advisor
+        .get(sent.location.as_deref().expect("redirect"))
+        .await;
+    assert!(list.body.contains("Élodie Dupont-Van den Broeck"));
     let mail = radix::core::email::recent(&app.state.db, 1)
         .await
         .expect("outbox")
@@ -850,7 +859,7 @@ async fn emails_reach_a_real_smtp_server_on_loopback() {
             ],
         )
         .await;
-    assert_eq!(sent.status, 200);
+    assert_eq!(sent.status, 303);
     let settings = radix::core::config::SmtpSettings {
         host: "127.0.0.1".into(),
         port: sink.port,
