@@ -87,6 +87,86 @@ pub struct AuditRow {
 
 const GENESIS: &str = "genesis";
 
+#[derive(Iden)]
+enum AuditAnchor {
+    Table,
+    Name,
+    LastPrunedId,
+    LastPrunedHash,
+}
+
+/// How long the trail is kept.
+pub const RETENTION_DAYS: i64 = 2 * 365;
+
+#[derive(sqlx::FromRow)]
+struct AnchorRow {
+    last_pruned_id: i64,
+    last_pruned_hash: String,
+}
+
+async fn anchor(db: &Db) -> Result<Option<AnchorRow>, DbError> {
+    let query = Query::select()
+        .columns([AuditAnchor::LastPrunedId, AuditAnchor::LastPrunedHash])
+        .from(AuditAnchor::Table)
+        .and_where(Expr::col(AuditAnchor::Name).eq("audit_log"))
+        .to_owned();
+    db.fetch_optional(&query).await
+}
+
+/// Deletes entries older than the retention period, keeping the hash of the last deleted
+/// one as the anchor from which the remaining chain is verified. Returns how many went.
+pub async fn prune(db: &Db, now: DateTime<Utc>) -> Result<u64, DbError> {
+    let cutoff = now - chrono::Duration::days(RETENTION_DAYS);
+    let mut tx = db.begin().await?;
+    if let Tx::Postgres(pg) = &mut tx {
+        sqlx::query("SELECT pg_advisory_xact_lock(7270001)")
+            .execute(&mut **pg)
+            .await?;
+    }
+    let last = Query::select()
+        .columns([AuditLog::Id, AuditLog::EntryHash])
+        .from(AuditLog::Table)
+        .and_where(Expr::col(AuditLog::OccurredAt).lt(cutoff))
+        .order_by(AuditLog::Id, Order::Desc)
+        .limit(1)
+        .to_owned();
+    #[derive(sqlx::FromRow)]
+    struct LastRow {
+        id: i64,
+        entry_hash: String,
+    }
+    let rows: Vec<LastRow> = tx.fetch_all(&last).await?;
+    let Some(last) = rows.into_iter().next() else {
+        return Ok(0);
+    };
+    let upsert = Query::insert()
+        .into_table(AuditAnchor::Table)
+        .columns([
+            AuditAnchor::Name,
+            AuditAnchor::LastPrunedId,
+            AuditAnchor::LastPrunedHash,
+        ])
+        .values_panic([
+            "audit_log".into(),
+            last.id.into(),
+            last.entry_hash.clone().into(),
+        ])
+        .on_conflict(
+            sea_query::OnConflict::column(AuditAnchor::Name)
+                .update_columns([AuditAnchor::LastPrunedId, AuditAnchor::LastPrunedHash])
+                .to_owned(),
+        )
+        .to_owned();
+    tx.execute(&upsert).await?;
+    let delete = Query::delete()
+        .from_table(AuditLog::Table)
+        .and_where(Expr::col(AuditLog::Id).lte(last.id))
+        .to_owned();
+    let removed = tx.execute(&delete).await?;
+    tx.commit().await?;
+    Ok(removed)
+}
+
 fn entry_hash(row: &AuditRow) -> String {
     let mut hasher = Sha256::new();
     for part in [
@@ -236,8 +316,10 @@ const COLUMNS: [AuditLog; 11] = [
 
 /// Recomputes the whole chain, in pages, and names the first entry that does not match.
 pub async fn verify(db: &Db) -> Result<Verification, DbError> {
-    let mut previous = GENESIS.to_string();
-    let mut last_id = 0i64;
+    let (mut previous, mut last_id) = match anchor(db).await? {
+        Some(anchor) => (anchor.last_pruned_hash, anchor.last_pruned_id),
+        None => (GENESIS.to_string(), 0i64),
+    };
     let mut count = 0usize;
     loop {
         let page = Query::select()

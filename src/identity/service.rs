@@ -1285,7 +1285,8 @@ pub async fn housekeeping(ctx: &Context<'_>) -> Result<u64, IdentityError> {
     let sessions = session::purge_expired(ctx.db, ctx.now).await?;
     let throttles = store::purge_throttles(ctx.db, ctx.now).await?;
     let emails = email::purge_old(ctx.db, ctx.now).await?;
-    Ok(sessions + throttles + emails)
+    let audit_entries = audit::prune(ctx.db, ctx.now).await?;
+    Ok(sessions + throttles + emails + audit_entries)
 }
 
 /// Changes the role of an account (administrators). The account's sessions end, so the

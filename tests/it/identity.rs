@@ -1155,3 +1155,48 @@ async fn expired_and_misused_tokens_are_refused() {
         "one changed character"
     );
 }
+
+#[tokio::test]
+async fn pruning_old_audit_entries_keeps_the_rest_verifiable() {
+    let app = TestApp::start().await;
+    for i in 0..4 {
+        audit::record_alone(
+            &app.state.db,
+            &Actor::system("test"),
+            audit::Entry {
+                action: "test.thing.touch",
+                entity_type: "thing",
+                entity_id: i.to_string(),
+                details: serde_json::json!({}),
+            },
+        )
+        .await
+        .expect("record");
+    }
+    let now = Utc::now();
+    assert_eq!(
+        audit::prune(&app.state.db, now).await.expect("nothing old"),
+        0
+    );
+    let later = now + chrono::Duration::days(audit::RETENTION_DAYS + 1);
+    let mut tx = app.state.db.begin().await.expect("tx");
+    audit::record(
+        &mut tx,
+        &Actor::system("test"),
+        audit::Entry {
+            action: "test.thing.touch",
+            entity_type: "thing",
+            entity_id: "recent".into(),
+            details: serde_json::json!({}),
+        },
+        later,
+    )
+    .await
+    .expect("record");
+    tx.commit().await.expect("commit");
+    assert_eq!(audit::prune(&app.state.db, later).await.expect("prune"), 4);
+    assert_eq!(
+        audit::verify(&app.state.db).await.expect("verify"),
+        Verification::Intact { entries: 1 }
+    );
+}
