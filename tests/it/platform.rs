@@ -308,3 +308,70 @@ async fn a_panic_or_database_failure_becomes_a_generic_translated_page_with_a_re
     );
     assert!(!body.to_string().contains("boom"));
 }
+
+#[tokio::test]
+async fn the_binary_starts_with_no_configuration_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_radix"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .current_dir(dir.path())
+        .env_remove("RADIX_DATABASE_URL")
+        .env_remove("RADIX_DATA_DIR")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start radix");
+    let client = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..100 {
+        if let Ok(response) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            && response.status() == 200
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "the server became ready");
+    assert!(
+        dir.path().join("radix-data").join("radix.sqlite3").exists(),
+        "default data directory and database"
+    );
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Some(code) = child.try_wait().expect("wait") {
+            exited = Some(code);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let code = exited.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("radix did not stop within 10 seconds of SIGTERM");
+    });
+    assert!(code.success(), "exit status {code}");
+    let mut output = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().expect("stdout"), &mut output)
+        .expect("read");
+    assert!(
+        output.contains("Radix is ready: open http://127.0.0.1:"),
+        "{output}"
+    );
+    assert!(
+        output.contains("radix user create-admin"),
+        "the first start says how to create an administrator"
+    );
+}
