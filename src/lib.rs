@@ -54,6 +54,9 @@ pub struct StateInner {
     geography: RwLock<Arc<Geography>>,
     content: RwLock<Arc<content::ContentCache>>,
     demo: AtomicBool,
+    /// Number of stored boundaries: pages that draw an outline change when it does.
+    boundaries: std::sync::atomic::AtomicI64,
+    pub page_cache: core::web::cache::PageCache,
 }
 
 impl Deref for AppState {
@@ -82,6 +85,18 @@ impl AppState {
         &self.public_url
     }
 
+    /// Identifies the data a cached public page was rendered from.
+    pub fn page_stamp(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.geography().version.hash(&mut hasher);
+        self.content().fingerprint.hash(&mut hasher);
+        self.demo_loaded().hash(&mut hasher);
+        self.boundaries.load(Ordering::Relaxed).hash(&mut hasher);
+        core::clock::today().hash(&mut hasher);
+        hasher.finish()
+    }
+
     pub fn demo_loaded(&self) -> bool {
         self.demo.load(Ordering::Relaxed)
     }
@@ -107,6 +122,10 @@ impl AppState {
         }
         self.demo
             .store(demo::is_loaded(&self.db).await?, Ordering::Relaxed);
+        self.boundaries.store(
+            geo::service::boundary_count(&self.db).await?,
+            Ordering::Relaxed,
+        );
         Ok(())
     }
 }
@@ -171,6 +190,7 @@ impl App {
         let geography = geo::service::load_geography(&db).await?;
         let content = content::load_cache(&db).await?;
         let demo = demo::is_loaded(&db).await?;
+        let boundaries = geo::service::boundary_count(&db).await?;
         let public_url = config
             .base_url
             .clone()
@@ -187,6 +207,8 @@ impl App {
             geography: RwLock::new(Arc::new(geography)),
             content: RwLock::new(Arc::new(content)),
             demo: AtomicBool::new(demo),
+            boundaries: std::sync::atomic::AtomicI64::new(boundaries),
+            page_cache: core::web::cache::PageCache::default(),
         })))
     }
 }

@@ -1,6 +1,7 @@
 //! Handlers of the editorial pages.
 
 use axum::extract::{Path, State};
+use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
@@ -8,7 +9,7 @@ use super::OFFERS;
 use crate::AppState;
 use crate::core::error::AppError;
 use crate::core::i18n::Lang;
-use crate::core::web::{PageMeta, lang_from_path, render};
+use crate::core::web::{PageMeta, cached_page, lang_from_path, render_html};
 
 /// `/nl` → `/nl/`.
 pub async fn language_root(Path(lang): Path<String>) -> Result<Response, AppError> {
@@ -18,6 +19,7 @@ pub async fn language_root(Path(lang): Path<String>) -> Result<Response, AppErro
 
 fn content_page(
     state: &AppState,
+    uri: &Uri,
     lang: Lang,
     slug: &str,
     path: &str,
@@ -34,19 +36,20 @@ fn content_page(
         query: None,
         section,
     };
-    let offers = offer_cards(state, lang);
-    Ok(render(
-        state,
-        &meta,
-        template,
-        minijinja::context! {
-            page_title => page.title,
-            summary => page.summary,
-            body => minijinja::Value::from_safe_string(page.html.clone()),
-            offers => offers,
-            slug => slug,
-        },
-    ))
+    Ok(cached_page(state, uri, || {
+        render_html(
+            state,
+            &meta,
+            template,
+            minijinja::context! {
+                page_title => page.title,
+                summary => page.summary,
+                body => minijinja::Value::from_safe_string(page.html.clone()),
+                offers => offer_cards(state, lang),
+                slug => slug,
+            },
+        )
+    }))
 }
 
 #[derive(Serialize)]
@@ -72,14 +75,16 @@ fn offer_cards(state: &AppState, lang: Lang) -> Vec<OfferCard> {
 
 pub async fn home_page(
     State(state): State<AppState>,
+    uri: Uri,
     Path(lang): Path<String>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    content_page(&state, lang, "home", "/", "home", "content/home.html")
+    content_page(&state, &uri, lang, "home", "/", "home", "content/home.html")
 }
 
 pub async fn offer_overview(
     State(state): State<AppState>,
+    uri: Uri,
     Path(lang): Path<String>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
@@ -91,16 +96,19 @@ pub async fn offer_overview(
         query: None,
         section: "offer",
     };
-    Ok(render(
-        &state,
-        &meta,
-        "content/offers.html",
-        minijinja::context! { offers => offer_cards(&state, lang) },
-    ))
+    Ok(cached_page(&state, &uri, || {
+        render_html(
+            &state,
+            &meta,
+            "content/offers.html",
+            minijinja::context! { offers => offer_cards(&state, lang) },
+        )
+    }))
 }
 
 pub async fn offer_page(
     State(state): State<AppState>,
+    uri: Uri,
     Path((lang, offer)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
@@ -108,16 +116,18 @@ pub async fn offer_page(
         .iter()
         .find(|(_, path)| path.strip_prefix("/offer/") == Some(offer.as_str()))
         .ok_or(AppError::NotFound)?;
-    content_page(&state, lang, slug, path, "offer", "content/page.html")
+    content_page(&state, &uri, lang, slug, path, "offer", "content/page.html")
 }
 
 pub async fn livc_r_page(
     State(state): State<AppState>,
+    uri: Uri,
     Path(lang): Path<String>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     content_page(
         &state,
+        &uri,
         lang,
         "livc-r",
         "/livc-r",
@@ -128,11 +138,13 @@ pub async fn livc_r_page(
 
 pub async fn contact_page(
     State(state): State<AppState>,
+    uri: Uri,
     Path(lang): Path<String>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     content_page(
         &state,
+        &uri,
         lang,
         "contact",
         "/contact",
@@ -143,19 +155,30 @@ pub async fn contact_page(
 
 pub async fn privacy_page(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
-) -> Result<Response, AppError> {
-    let lang = lang_from_path(&lang)?;
-    content_page(&state, lang, "privacy", "/privacy", "", "content/page.html")
-}
-
-pub async fn accessibility_page(
-    State(state): State<AppState>,
+    uri: Uri,
     Path(lang): Path<String>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     content_page(
         &state,
+        &uri,
+        lang,
+        "privacy",
+        "/privacy",
+        "",
+        "content/page.html",
+    )
+}
+
+pub async fn accessibility_page(
+    State(state): State<AppState>,
+    uri: Uri,
+    Path(lang): Path<String>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    content_page(
+        &state,
+        &uri,
         lang,
         "accessibility",
         "/accessibility",

@@ -142,6 +142,8 @@ pub struct Municipality {
     pub valid_from: NaiveDate,
     pub valid_to: Option<NaiveDate>,
     search_keys: Vec<String>,
+    /// Sort keys of the displayed name in nl, fr, de, en (computed once).
+    collation: [String; 4],
 }
 
 impl Municipality {
@@ -171,7 +173,7 @@ impl Municipality {
             .collect();
         search_keys.sort();
         search_keys.dedup();
-        Municipality {
+        let mut municipality = Municipality {
             nis,
             names,
             arrondissement_nis,
@@ -187,7 +189,19 @@ impl Municipality {
             valid_from,
             valid_to,
             search_keys,
+            collation: Default::default(),
+        };
+        for (index, lang) in Lang::ALL.iter().enumerate() {
+            municipality.collation[index] =
+                collation_key(&municipality.display_name(*lang).plain());
         }
+        municipality
+    }
+
+    /// The precomputed sort key of the name shown on a page in `lang`.
+    pub fn collation_key(&self, lang: Lang) -> &str {
+        let index = Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0);
+        &self.collation[index]
     }
 
     pub fn is_valid_on(&self, date: NaiveDate) -> bool {
@@ -407,6 +421,8 @@ impl Geography {
             .enumerate()
             .map(|(i, m)| (m.nis.clone(), i))
             .collect();
+        let mut zones = zones;
+        zones.sort_by_cached_key(|z| collation_key(&z.name));
         let zone_by_key = zones
             .iter()
             .enumerate()
@@ -478,10 +494,8 @@ impl Geography {
     }
 
     pub fn zones_on(&self, date: NaiveDate) -> Vec<&PoliceZone> {
-        let mut zones: Vec<&PoliceZone> =
-            self.zones.iter().filter(|z| z.is_valid_on(date)).collect();
-        zones.sort_by_key(|z| collation_key(&z.name));
-        zones
+        // Zones are kept in collation order since loading.
+        self.zones.iter().filter(|z| z.is_valid_on(date)).collect()
     }
 
     /// The police zone a municipality belonged to on `date` (for a former municipality, on
@@ -534,7 +548,7 @@ impl Geography {
                 .map(|m| m.nis.as_str())
                 .collect()
         });
-        let mut hits: Vec<(u8, String, &Municipality)> = self
+        let mut hits: Vec<(u8, &str, &Municipality)> = self
             .municipalities_on(date)
             .filter(|m| filter.region.is_none_or(|r| m.region == r))
             .filter(|m| {
@@ -554,10 +568,10 @@ impl Geography {
                 } else {
                     m.search_rank(&key)?
                 };
-                Some((rank, collation_key(&m.display_name(lang).plain()), m))
+                Some((rank, m.collation_key(lang), m))
             })
             .collect();
-        hits.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        hits.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         hits.into_iter().map(|(_, _, m)| m).collect()
     }
 }

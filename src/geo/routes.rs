@@ -11,7 +11,9 @@ use super::domain::{
 use crate::AppState;
 use crate::core::error::AppError;
 use crate::core::i18n::{Lang, format_date};
-use crate::core::web::{PageMeta, encode_query, lang_from_path, render};
+use crate::core::web::{
+    PageMeta, cached_response, encode_query, lang_from_path, render_html, store_and_respond,
+};
 
 /// Query parameters of the directory. Everything is optional text so that no input is ever
 /// rejected before we can explain what is wrong with it.
@@ -93,10 +95,14 @@ fn unit_name(geography: &Geography, code: Option<&str>, lang: Lang) -> String {
 
 pub async fn municipalities_page(
     State(state): State<AppState>,
+    uri: axum::http::Uri,
     Path(lang): Path<String>,
     Query(params): Query<DirectoryParams>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
+    if let Some(response) = cached_response(&state, &uri) {
+        return Ok(response);
+    }
     let geography = state.geography();
     let mut errors: Vec<String> = vec![];
 
@@ -148,6 +154,10 @@ pub async fn municipalities_page(
         police_zone: zone.clone(),
         query: Some(query.clone()).filter(|q| !q.trim().is_empty()),
     };
+    let region_labels: Vec<String> = Region::ALL
+        .iter()
+        .map(|r| region_label(&state, lang, *r))
+        .collect();
     let rows: Vec<Row> = geography
         .search(&filter, date, lang)
         .into_iter()
@@ -155,7 +165,12 @@ pub async fn municipalities_page(
             nis: m.nis.clone(),
             name: m.display_name(lang),
             province: unit_name(&geography, m.province_nis.as_deref(), lang),
-            region: region_label(&state, lang, m.region),
+            region: region_labels[match m.region {
+                Region::Brussels => 0,
+                Region::Flanders => 1,
+                Region::Wallonia => 2,
+            }]
+            .clone(),
             zone: geography
                 .zone_of(&m.nis, date)
                 .map(|z| z.name.clone())
@@ -215,7 +230,7 @@ pub async fn municipalities_page(
         query: Some(keep_query),
         section: "municipalities",
     };
-    Ok(render(
+    let html = render_html(
         &state,
         &meta,
         "geo/municipalities.html",
@@ -231,7 +246,8 @@ pub async fn municipalities_page(
             zones => zone_choices,
             filtered => filter.region.is_some() || filter.province.is_some() || filter.police_zone.is_some() || filter.query.is_some(),
         },
-    ))
+    )?;
+    Ok(store_and_respond(&state, &uri, html))
 }
 
 #[derive(Serialize)]
@@ -258,9 +274,13 @@ fn link(m: &Municipality, lang: Lang, date: NaiveDate) -> Link {
 
 pub async fn municipality_page(
     State(state): State<AppState>,
+    uri: axum::http::Uri,
     Path((lang, nis)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
+    if let Some(response) = cached_response(&state, &uri) {
+        return Ok(response);
+    }
     let geography = state.geography();
     let municipality = geography.municipality(&nis).ok_or(AppError::NotFound)?;
     let today = crate::core::clock::today();
@@ -292,8 +312,7 @@ pub async fn municipality_page(
                 .into_iter()
                 .filter(|m| m.nis != municipality.nis)
                 .collect();
-            members
-                .sort_by_key(|m| crate::core::text::collation_key(&m.display_name(lang).plain()));
+            members.sort_by(|a, b| a.collation_key(lang).cmp(b.collation_key(lang)));
             members.into_iter().map(|m| link(m, lang, day)).collect()
         })
         .unwrap_or_default();
@@ -330,7 +349,7 @@ pub async fn municipality_page(
         query: None,
         section: "municipalities",
     };
-    Ok(render(
+    let html = render_html(
         &state,
         &meta,
         "geo/municipality.html",
@@ -358,7 +377,8 @@ pub async fn municipality_page(
             predecessors => predecessors,
             boundary_svg => boundary_svg,
         },
-    ))
+    )?;
+    Ok(store_and_respond(&state, &uri, html))
 }
 
 /// A small outline drawing of a municipality from its stored (validated) geometry. The path

@@ -117,3 +117,21 @@ async fn demo_data_is_labelled_on_every_page_and_loads_once() {
     );
     assert!(radix::demo::is_loaded(&app.state.db).await.expect("loaded"));
 }
+
+#[tokio::test]
+async fn cached_public_pages_follow_the_data_they_show() {
+    let app = TestApp::start().await;
+    let (_, first) = app.text("/fr/").await;
+    let (_, again) = app.text("/fr/").await;
+    assert_eq!(first, again);
+    assert!(!first.contains("demo-banner"));
+    radix::demo::load(&app.state.db, &app.state.i18n)
+        .await
+        .expect("demo");
+    app.state.refresh().await.expect("refresh");
+    let (_, after) = app.text("/fr/").await;
+    assert!(
+        after.contains("demo-banner"),
+        "a cached page is not served for other data"
+    );
+}

@@ -148,24 +148,25 @@ pub const ROUTES: &[RoutePolicy] = &[
     ),
 ];
 
-/// The table keyed for lookups, plus any routes a test adds.
+/// The table keyed by route for lookups without allocation, plus any routes a test adds.
 #[derive(Clone)]
-pub struct PolicyTable(Arc<HashMap<(String, String), Access>>);
+pub struct PolicyTable(Arc<HashMap<&'static str, Vec<(&'static str, Access)>>>);
 
 impl PolicyTable {
     pub fn new(extra: &[RoutePolicy]) -> PolicyTable {
-        PolicyTable(Arc::new(
-            ROUTES
-                .iter()
-                .chain(extra)
-                .map(|p| ((p.method.to_string(), p.path.to_string()), p.access))
-                .collect(),
-        ))
+        let mut table: HashMap<&'static str, Vec<(&'static str, Access)>> = HashMap::new();
+        for policy in ROUTES.iter().chain(extra) {
+            table
+                .entry(policy.path)
+                .or_default()
+                .push((policy.method, policy.access));
+        }
+        PolicyTable(Arc::new(table))
     }
 
     /// True when some method of this route is listed (others then answer 405, not 403).
     pub fn knows_path(&self, path: &str) -> bool {
-        self.0.keys().any(|(_, p)| p == path)
+        self.0.contains_key(path)
     }
 
     pub fn access(&self, method: &Method, path: &str) -> Option<Access> {
@@ -174,7 +175,11 @@ impl PolicyTable {
         } else {
             method.as_str()
         };
-        self.0.get(&(method.to_string(), path.to_string())).copied()
+        self.0
+            .get(path)?
+            .iter()
+            .find(|(m, _)| *m == method)
+            .map(|(_, access)| *access)
     }
 }
 
@@ -217,15 +222,12 @@ pub async fn authorize(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let Some(route) = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-    else {
+    let Some(route) = request.extensions().get::<MatchedPath>().cloned() else {
         return next.run(request).await;
     };
-    let Some(access) = context.table.access(request.method(), &route) else {
-        if context.table.knows_path(&route) {
+    let route = route.as_str();
+    let Some(access) = context.table.access(request.method(), route) else {
+        if context.table.knows_path(route) {
             // A method the route does not serve: the router answers 405 with `Allow`.
             return next.run(request).await;
         }

@@ -128,25 +128,27 @@ pub async fn render_errors(
     request: Request,
     next: Next,
 ) -> Response {
-    let path = request.uri().path().to_string();
-    let is_api = path.starts_with("/api/");
-    let accept_language = request
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let request_id = request
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let path_lang = path.split('/').nth(1).and_then(Lang::from_code);
+    // Cheap reference-counted copies; the strings are only made when an error is rendered.
+    let uri = request.uri().clone();
+    let accept_language_header = request.headers().get(header::ACCEPT_LANGUAGE).cloned();
+    let request_id_header = request.headers().get(&REQUEST_ID).cloned();
     let response = next.run(request).await;
     let status = response.status();
     if status.as_u16() < 400 || response.extensions().get::<Rendered>().is_some() {
         return response;
     }
+    let path = uri.path().to_string();
+    let is_api = path.starts_with("/api/");
+    let accept_language = accept_language_header
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let request_id = request_id_header
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let path_lang = path.split('/').nth(1).and_then(Lang::from_code);
     let info = response.extensions().get::<ErrorInfo>().cloned();
     let key = info
         .as_ref()

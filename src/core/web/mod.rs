@@ -2,6 +2,7 @@
 //! language handling in URLs, security headers, error rendering, request ids and metrics.
 
 pub mod assets;
+pub mod cache;
 pub mod middleware;
 
 use std::sync::Arc;
@@ -151,7 +152,13 @@ const NAVIGATION: [(&str, &str); 5] = [
 ];
 
 /// Renders a page template inside the base layout.
-pub fn render(state: &AppState, meta: &PageMeta, template: &str, context: Value) -> Response {
+/// Renders a page template inside the base layout to HTML.
+pub fn render_html(
+    state: &AppState,
+    meta: &PageMeta,
+    template: &str,
+    context: Value,
+) -> Result<String, crate::core::error::AppError> {
     let lang = meta.lang;
     let query = meta
         .query
@@ -198,17 +205,74 @@ pub fn render(state: &AppState, meta: &PageMeta, template: &str, context: Value)
         contact_email => state.config.contact_email,
     };
     let merged = minijinja::context! { ..context, ..layout };
-    match state
+    state
         .templates
         .get_template(template)
         .and_then(|t| t.render(merged))
-    {
-        Ok(html) => html_response(StatusCode::OK, html),
-        Err(error) => {
+        .map_err(|error| {
             tracing::error!(%error, template, "template rendering failed");
-            crate::core::error::AppError::internal(error).into_response()
-        }
+            crate::core::error::AppError::internal(error)
+        })
+}
+
+/// Renders a page template inside the base layout.
+pub fn render(state: &AppState, meta: &PageMeta, template: &str, context: Value) -> Response {
+    match render_html(state, meta, template, context) {
+        Ok(html) => html_response(StatusCode::OK, html),
+        Err(error) => error.into_response(),
     }
+}
+
+/// Serves a public page from the page cache when the visitor is not signed in and the
+/// address has no query; otherwise renders it. Cached pages are keyed by path and stamped
+/// with the versions of everything they show (reference data, content, demo flag, date).
+pub fn cached_page(
+    state: &AppState,
+    uri: &axum::http::Uri,
+    render: impl FnOnce() -> Result<String, crate::core::error::AppError>,
+) -> Response {
+    if let Some(response) = cached_response(state, uri) {
+        return response;
+    }
+    match render() {
+        Ok(html) => store_and_respond(state, uri, html),
+        Err(error) => error.into_response(),
+    }
+}
+
+fn cacheable(uri: &axum::http::Uri) -> bool {
+    uri.query().is_none() && crate::core::auth::policy::current_user().is_none()
+}
+
+/// The cached page for this address, if there is a current one.
+pub fn cached_response(state: &AppState, uri: &axum::http::Uri) -> Option<Response> {
+    if !cacheable(uri) {
+        return None;
+    }
+    state
+        .page_cache
+        .get(uri.path(), state.page_stamp())
+        .map(html_bytes_response)
+}
+
+/// Answers with `html`, keeping it for the next anonymous visitor when the page allows it.
+pub fn store_and_respond(state: &AppState, uri: &axum::http::Uri, html: String) -> Response {
+    let body = bytes::Bytes::from(html);
+    if cacheable(uri) {
+        state
+            .page_cache
+            .put(uri.path(), state.page_stamp(), body.clone());
+    }
+    html_bytes_response(body)
+}
+
+fn html_bytes_response(body: bytes::Bytes) -> Response {
+    let mut response = Response::new(axum::body::Body::from(body));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
 }
 
 /// Renders a page with a status of its own (a form shown again with its errors, say); the
