@@ -159,9 +159,7 @@ pub async fn invite(
     Form(form): Form<InviteForm>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
-        return Err(AppError::Forbidden { key: "error-csrf" });
-    }
+    csrf::require_session_token(&form.csrf, &user)?;
     let (Some(role), Some(language)) =
         (Role::from_code(&form.role), Lang::from_code(&form.language))
     else {
@@ -246,9 +244,7 @@ pub async fn deactivate(
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
-        return Err(AppError::Forbidden { key: "error-csrf" });
-    }
+    csrf::require_session_token(&form.csrf, &user)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     match service::deactivate(
         &crate::identity::context(&state),
@@ -560,9 +556,7 @@ pub async fn decide_access_request(
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
-        return Err(AppError::Forbidden { key: "error-csrf" });
-    }
+    csrf::require_session_token(&form.csrf, &user)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let approve = match form.decision.as_str() {
         "approve" => true,
@@ -646,9 +640,7 @@ pub async fn change_role(
     Form(form): Form<RoleForm>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
-        return Err(AppError::Forbidden { key: "error-csrf" });
-    }
+    csrf::require_session_token(&form.csrf, &user)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let Some(role) = Role::from_code(&form.role) else {
         let message = state.i18n.t(lang, "admin-invite-choose");
@@ -714,9 +706,7 @@ pub async fn set_portfolio(
     Form(form): Form<PortfolioForm>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
-        return Err(AppError::Forbidden { key: "error-csrf" });
-    }
+    csrf::require_session_token(&form.csrf, &user)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let areas: Vec<String> = form
         .portfolio

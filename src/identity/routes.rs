@@ -237,9 +237,7 @@ pub async fn second_factor_submit(
     Form(form): Form<CodeForm>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
-        return Ok(refuse_forgery());
-    }
+    csrf::require_session_token(&form.csrf, &user)?;
     let ctx = context(&state);
     match service::verify_second_factor(&ctx, &user, &form.code, &ip, &user_agent(&headers)).await {
         Ok(cookie) => Ok(see_other(
@@ -321,9 +319,7 @@ pub async fn enrol_submit(
     Form(form): Form<CodeForm>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
-        return Ok(refuse_forgery());
-    }
+    csrf::require_session_token(&form.csrf, &user)?;
     let ctx = context(&state);
     match service::confirm_enrolment(&ctx, &user, &form.code, &ip, &user_agent(&headers)).await {
         Ok((cookie, codes)) => {
@@ -375,9 +371,7 @@ pub async fn sign_out(
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
-        return Ok(refuse_forgery());
-    }
+    csrf::require_session_token(&form.csrf, &user)?;
     service::sign_out(&context(&state), &user, &ip)
         .await
         .map_err(AppError::internal)?;
@@ -483,9 +477,7 @@ pub async fn update_profile(
     Form(form): Form<ProfileForm>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
-        return Ok(refuse_forgery());
-    }
+    csrf::require_session_token(&form.csrf, &user)?;
     let Some(language) = Lang::from_code(&form.language) else {
         let message = state.i18n.t(lang, "identity-language-invalid");
         return account_page(
@@ -538,9 +530,7 @@ pub async fn change_password(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
-        return Ok(refuse_forgery());
-    }
+    csrf::require_session_token(&form.csrf, &user)?;
     match service::change_password(
         &context(&state),
         &user,
@@ -578,9 +568,7 @@ pub async fn end_other_sessions(
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
-        return Ok(refuse_forgery());
-    }
+    csrf::require_session_token(&form.csrf, &user)?;
     service::end_other_sessions(&context(&state), &user, &ip)
         .await
         .map_err(AppError::internal)?;
@@ -622,9 +610,7 @@ pub async fn request_deletion(
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    if !csrf::constant_time_eq(&form.csrf, &user.csrf_token) {
-        return Ok(refuse_forgery());
-    }
+    csrf::require_session_token(&form.csrf, &user)?;
     service::request_deletion(&context(&state), &user, &ip)
         .await
         .map_err(AppError::internal)?;

@@ -20,6 +20,18 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// Refuses a signed-in user's form whose token is not the session's.
+pub fn require_session_token(
+    submitted: &str,
+    user: &super::session::SessionUser,
+) -> Result<(), crate::core::error::AppError> {
+    if constant_time_eq(submitted, &user.csrf_token) {
+        Ok(())
+    } else {
+        Err(crate::core::error::AppError::Forbidden { key: "error-csrf" })
+    }
+}
+
 /// True when the request's origin headers show it came from another site.
 pub fn is_cross_site(headers: &HeaderMap) -> bool {
     if headers
