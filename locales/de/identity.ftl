@@ -95,3 +95,4 @@ identity-access-leave-empty = Dieses Feld leer lassen
 identity-access-privacy = Wir verwenden diese Angaben nur zur Bearbeitung Ihres Antrags.
 identity-access-button = Antrag senden
 identity-unknown-area = Verwenden Sie VLG, WAL, BRU oder die NIS-Kennziffer einer Provinz, zum Beispiel 60000.
+identity-password-saved = Ihr Passwort wurde gespeichert. Melden Sie sich jetzt damit an.

@@ -95,3 +95,4 @@ identity-access-leave-empty = Leave this field empty
 identity-access-privacy = We use these details only to handle your request.
 identity-access-button = Send the request
 identity-unknown-area = Use VLG, WAL, BRU or the NIS code of a province, for example 40000.
+identity-password-saved = Your password was saved. Sign in with it now.

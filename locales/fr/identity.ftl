@@ -95,3 +95,4 @@ identity-access-leave-empty = Laissez ce champ vide
 identity-access-privacy = Nous utilisons ces données uniquement pour traiter votre demande.
 identity-access-button = Envoyer la demande
 identity-unknown-area = Utilisez VLG, WAL, BRU ou le code INS d’une province, par exemple 60000.
+identity-password-saved = Votre mot de passe a été enregistré. Connectez-vous maintenant avec celui-ci.

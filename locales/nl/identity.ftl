@@ -95,3 +95,4 @@ identity-access-leave-empty = Laat dit veld leeg
 identity-access-privacy = We gebruiken deze gegevens alleen om uw aanvraag te behandelen.
 identity-access-button = Aanvraag versturen
 identity-unknown-area = Gebruik VLG, WAL, BRU of de NIS-code van een provincie, bijvoorbeeld 40000.
+identity-password-saved = Uw wachtwoord is opgeslagen. Meld u er nu mee aan.

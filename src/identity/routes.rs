@@ -93,6 +93,8 @@ fn refuse_forgery() -> Response {
 #[derive(Debug, Default, Deserialize)]
 pub struct NextParam {
     next: Option<String>,
+    /// Set after a password was chosen through an emailed link.
+    done: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -107,21 +109,28 @@ pub struct SignInForm {
     next: String,
 }
 
+/// What the sign-in page shows besides the form.
+struct SignInMessages {
+    notice: Option<String>,
+    error: Option<String>,
+}
+
 fn sign_in_page(
     state: &AppState,
     headers: &HeaderMap,
     lang: Lang,
     email: &str,
     next: &str,
-    error: Option<String>,
+    messages: SignInMessages,
     status: StatusCode,
 ) -> Response {
+    let SignInMessages { notice, error } = messages;
     let (token, cookie) = csrf::anonymous_token(headers);
     let page = render_with_status(
         state,
         &meta(state, lang, "identity-sign-in-title", "/sign-in"),
         "identity/sign_in.html",
-        minijinja::context! { email => email, next => next, csrf => token, error => error },
+        minijinja::context! { email => email, next => next, csrf => token, error => error, notice => notice },
         status,
     );
     with_cookie(page, cookie)
@@ -135,13 +144,18 @@ pub async fn sign_in_form(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     let next = safe_next(params.next.as_deref(), lang);
+    let notice = (params.done.as_deref() == Some("password"))
+        .then(|| state.i18n.t(lang, "identity-password-saved"));
     Ok(sign_in_page(
         &state,
         &headers,
         lang,
         "",
         &next,
-        None,
+        SignInMessages {
+            notice,
+            error: None,
+        },
         StatusCode::OK,
     ))
 }
@@ -184,7 +198,10 @@ pub async fn sign_in_submit(
                 lang,
                 &email,
                 &next,
-                Some(error_text(&state, lang, &error)),
+                SignInMessages {
+                    notice: None,
+                    error: Some(error_text(&state, lang, &error)),
+                },
                 status,
             ))
         }

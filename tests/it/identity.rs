@@ -393,6 +393,13 @@ async fn failed_sign_ins_look_the_same_and_lock_after_five_tries() {
         )
         .await;
     assert_eq!(done.status, 303);
+    let signin = browser
+        .get(done.location.as_deref().expect("redirect"))
+        .await;
+    assert!(
+        signin.body.contains("Ihr Passwort wurde gespeichert"),
+        "the sign-in page confirms the new password"
+    );
     let replayed = browser
         .post(
             &path,
