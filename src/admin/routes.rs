@@ -131,6 +131,34 @@ async fn accounts_page(
     ))
 }
 
+/// Answers an account action the service refused: 404, 403 or 500 where they apply,
+/// otherwise the accounts page again with the reason (409 when it would remove the last
+/// administrator, 422 for input to correct).
+async fn account_action_refused(
+    state: &AppState,
+    lang: Lang,
+    user: &crate::core::auth::session::SessionUser,
+    form: Option<&InviteForm>,
+    error: IdentityError,
+) -> Result<Response, AppError> {
+    match error {
+        IdentityError::NotFound => Err(AppError::NotFound),
+        IdentityError::NotAllowed => Err(AppError::Forbidden {
+            key: "error-forbidden",
+        }),
+        IdentityError::Database(_) | IdentityError::Internal(_) => Err(AppError::internal(error)),
+        other => {
+            let status = if matches!(other, IdentityError::LastAdministrator) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let message = state.i18n.t(lang, other.message_key());
+            accounts_page(state, lang, user, form, None, Some(message), status).await
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct AccountsParams {
     done: Option<String>,
@@ -208,25 +236,7 @@ pub async fn invite(
         Ok(_) => Ok(
             Redirect::to(&format!("/{}/admin/accounts?done=invited", lang.code())).into_response(),
         ),
-        Err(IdentityError::NotAllowed) => Err(AppError::Forbidden {
-            key: "error-forbidden",
-        }),
-        Err(error @ (IdentityError::Database(_) | IdentityError::Internal(_))) => {
-            Err(AppError::internal(error))
-        }
-        Err(error) => {
-            let message = state.i18n.t(lang, error.message_key());
-            accounts_page(
-                &state,
-                lang,
-                &user,
-                Some(&form),
-                None,
-                Some(message),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Err(error) => account_action_refused(&state, lang, &user, Some(&form), error).await,
     }
 }
 
@@ -254,21 +264,7 @@ pub async fn deactivate(
     .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/{}/admin/accounts", lang.code())).into_response()),
-        Err(IdentityError::NotFound) => Err(AppError::NotFound),
-        Err(error @ IdentityError::LastAdministrator) => {
-            let message = state.i18n.t(lang, error.message_key());
-            accounts_page(
-                &state,
-                lang,
-                &user,
-                None,
-                None,
-                Some(message),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(error) => Err(AppError::internal(error)),
+        Err(error) => account_action_refused(&state, lang, &user, None, error).await,
     }
 }
 
@@ -669,24 +665,7 @@ pub async fn change_role(
             )
             .await
         }
-        Err(IdentityError::NotFound) => Err(AppError::NotFound),
-        Err(IdentityError::NotAllowed) => Err(AppError::Forbidden {
-            key: "error-forbidden",
-        }),
-        Err(error @ IdentityError::LastAdministrator) => {
-            let message = state.i18n.t(lang, error.message_key());
-            accounts_page(
-                &state,
-                lang,
-                &user,
-                None,
-                None,
-                Some(message),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(error) => Err(AppError::internal(error)),
+        Err(error) => account_action_refused(&state, lang, &user, None, error).await,
     }
 }
 
@@ -744,25 +723,6 @@ pub async fn set_portfolio(
             )
             .await
         }
-        Err(IdentityError::NotFound) => Err(AppError::NotFound),
-        Err(IdentityError::NotAllowed) => Err(AppError::Forbidden {
-            key: "error-forbidden",
-        }),
-        Err(error @ (IdentityError::Database(_) | IdentityError::Internal(_))) => {
-            Err(AppError::internal(error))
-        }
-        Err(error) => {
-            let message = state.i18n.t(lang, error.message_key());
-            accounts_page(
-                &state,
-                lang,
-                &user,
-                None,
-                None,
-                Some(message),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Err(error) => account_action_refused(&state, lang, &user, None, error).await,
     }
 }

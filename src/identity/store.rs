@@ -26,14 +26,14 @@ enum IdentityUser {
     DeletionRequestedAt,
 }
 
-#[derive(Iden)]
+#[derive(Iden, Clone, Copy)]
 enum IdentityUserMunicipality {
     Table,
     UserId,
     Nis,
 }
 
-#[derive(Iden)]
+#[derive(Iden, Clone, Copy)]
 enum IdentityUserPortfolio {
     Table,
     UserId,
@@ -160,25 +160,42 @@ pub(super) async fn set_municipalities(
     user_id: i64,
     codes: &[String],
 ) -> Result<(), DbError> {
+    replace_user_links(
+        tx,
+        IdentityUserMunicipality::Table,
+        IdentityUserMunicipality::UserId,
+        IdentityUserMunicipality::Nis,
+        user_id,
+        codes,
+    )
+    .await
+}
+
+/// Replaces the rows of a user's link table (municipalities, portfolio) with `values`.
+async fn replace_user_links<T: Iden + Copy + 'static>(
+    tx: &mut Tx,
+    table: T,
+    user_column: T,
+    value_column: T,
+    user_id: i64,
+    values: &[String],
+) -> Result<(), DbError> {
     tx.execute(
         &Query::delete()
-            .from_table(IdentityUserMunicipality::Table)
-            .and_where(Expr::col(IdentityUserMunicipality::UserId).eq(user_id))
+            .from_table(table)
+            .and_where(Expr::col(user_column).eq(user_id))
             .to_owned(),
     )
     .await?;
-    if codes.is_empty() {
+    if values.is_empty() {
         return Ok(());
     }
     let mut statement = Query::insert();
     statement
-        .into_table(IdentityUserMunicipality::Table)
-        .columns([
-            IdentityUserMunicipality::UserId,
-            IdentityUserMunicipality::Nis,
-        ]);
-    for code in codes {
-        statement.values_panic([user_id.into(), code.clone().into()]);
+        .into_table(table)
+        .columns([user_column, value_column]);
+    for value in values {
+        statement.values_panic([user_id.into(), value.clone().into()]);
     }
     tx.execute(&statement).await.map(|_| ())
 }
@@ -697,25 +714,15 @@ pub(super) async fn set_portfolio(
     user_id: i64,
     areas: &[String],
 ) -> Result<(), DbError> {
-    tx.execute(
-        &Query::delete()
-            .from_table(IdentityUserPortfolio::Table)
-            .and_where(Expr::col(IdentityUserPortfolio::UserId).eq(user_id))
-            .to_owned(),
-    )
-    .await?;
-    if areas.is_empty() {
-        return Ok(());
-    }
-    let mut statement = Query::insert();
-    statement.into_table(IdentityUserPortfolio::Table).columns([
+    replace_user_links(
+        tx,
+        IdentityUserPortfolio::Table,
         IdentityUserPortfolio::UserId,
         IdentityUserPortfolio::AreaCode,
-    ]);
-    for area in areas {
-        statement.values_panic([user_id.into(), area.clone().into()]);
-    }
-    tx.execute(&statement).await.map(|_| ())
+        user_id,
+        areas,
+    )
+    .await
 }
 
 pub(super) async fn portfolio_of(db: &Db, user_id: i64) -> Result<Vec<String>, DbError> {
