@@ -7,11 +7,13 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod cartography;
 pub mod content;
 pub mod core;
 pub mod demo;
 pub mod geo;
 pub mod identity;
+pub mod registry;
 
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,6 +39,9 @@ use crate::core::web::assets::Assets;
 use crate::core::web::middleware;
 use crate::geo::Geography;
 
+/// Imported municipal boundaries (GeoJSON geometry) by NIS code.
+pub type Boundaries = std::collections::HashMap<String, String>;
+
 /// Shared, cheaply clonable application state.
 #[derive(Clone)]
 pub struct AppState(Arc<StateInner>);
@@ -49,14 +54,21 @@ pub struct StateInner {
     pub assets: Arc<Assets>,
     pub metrics: Metrics,
     pub content_security_policy: HeaderValue,
+    /// The policy of the embeddable map: framing allowed for the configured origins.
+    pub embed_content_security_policy: HeaderValue,
     /// Base of absolute links in emails.
     public_url: String,
     geography: RwLock<Arc<Geography>>,
+    registry: RwLock<Arc<registry::Registry>>,
     content: RwLock<Arc<content::ContentCache>>,
     demo: AtomicBool,
     /// Number of stored boundaries: pages that draw an outline change when it does.
     boundaries: std::sync::atomic::AtomicI64,
     pub page_cache: core::web::cache::PageCache,
+    /// Rendered cartography pages and API answers, by their validated parameters.
+    pub cartography_cache: core::web::cache::PageCache,
+    /// Boundaries for the geographic map, with the boundary count they were read at.
+    pub boundary_cache: RwLock<Option<(i64, Arc<Boundaries>)>>,
 }
 
 impl Deref for AppState {
@@ -72,6 +84,23 @@ impl AppState {
             .read()
             .map(|g| g.clone())
             .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    pub fn registry(&self) -> Arc<registry::Registry> {
+        self.registry
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// Re-reads the registry after a change (this instance) or when another instance
+    /// changed it.
+    pub async fn reload_registry(&self) -> anyhow::Result<()> {
+        let fresh = registry::service::load_registry(&self.db).await?;
+        if let Ok(mut slot) = self.registry.write() {
+            *slot = Arc::new(fresh);
+        }
+        Ok(())
     }
 
     pub fn content(&self) -> Arc<content::ContentCache> {
@@ -90,11 +119,32 @@ impl AppState {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         self.geography().version.hash(&mut hasher);
+        self.registry().version.hash(&mut hasher);
         self.content().fingerprint.hash(&mut hasher);
         self.demo_loaded().hash(&mut hasher);
         self.boundaries.load(Ordering::Relaxed).hash(&mut hasher);
         core::clock::today().hash(&mut hasher);
         hasher.finish()
+    }
+
+    pub fn boundary_count(&self) -> i64 {
+        self.boundaries.load(Ordering::Relaxed)
+    }
+
+    /// All imported boundaries, read once per import.
+    pub async fn boundaries(&self) -> anyhow::Result<Arc<Boundaries>> {
+        let count = self.boundary_count();
+        if let Ok(slot) = self.boundary_cache.read()
+            && let Some((cached_count, map)) = slot.as_ref()
+            && *cached_count == count
+        {
+            return Ok(map.clone());
+        }
+        let map = Arc::new(geo::service::all_boundaries(&self.db).await?);
+        if let Ok(mut slot) = self.boundary_cache.write() {
+            *slot = Some((count, map.clone()));
+        }
+        Ok(map)
     }
 
     pub fn demo_loaded(&self) -> bool {
@@ -113,6 +163,9 @@ impl AppState {
             if let Ok(mut slot) = self.geography.write() {
                 *slot = Arc::new(fresh);
             }
+        }
+        if registry::service::registry_version(&self.db).await? != self.registry().version {
+            self.reload_registry().await?;
         }
         let content = content::load_cache(&self.db).await?;
         if content.fingerprint != self.content().fingerprint
@@ -188,6 +241,7 @@ impl App {
         let assets = Arc::new(Assets::load());
         let templates = core::web::template_environment(i18n.clone(), assets.clone())?;
         let geography = geo::service::load_geography(&db).await?;
+        let registry = registry::service::load_registry(&db).await?;
         let content = content::load_cache(&db).await?;
         let demo = demo::is_loaded(&db).await?;
         let boundaries = geo::service::boundary_count(&db).await?;
@@ -197,7 +251,10 @@ impl App {
             .unwrap_or_else(|| format!("http://{}", config.bind));
         Ok(AppState(Arc::new(StateInner {
             public_url,
-            content_security_policy: middleware::content_security_policy(&config.frame_ancestors),
+            content_security_policy: middleware::content_security_policy(&[]),
+            embed_content_security_policy: middleware::content_security_policy(
+                &config.frame_ancestors,
+            ),
             config,
             db,
             i18n,
@@ -205,10 +262,13 @@ impl App {
             assets,
             metrics: Metrics::new(),
             geography: RwLock::new(Arc::new(geography)),
+            registry: RwLock::new(Arc::new(registry)),
             content: RwLock::new(Arc::new(content)),
             demo: AtomicBool::new(demo),
             boundaries: std::sync::atomic::AtomicI64::new(boundaries),
             page_cache: core::web::cache::PageCache::default(),
+            cartography_cache: core::web::cache::PageCache::with_capacity(64),
+            boundary_cache: RwLock::new(None),
         })))
     }
 }
@@ -240,6 +300,8 @@ pub fn router_with(
         .merge(content::router())
         .merge(identity::router())
         .merge(admin::router())
+        .merge(registry::router())
+        .merge(cartography::router())
         .merge(extra)
         .route_layer(axum::middleware::from_fn_with_state(
             authorize_state,

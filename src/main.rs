@@ -56,6 +56,13 @@ enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Load the demonstration data set (fictitious accounts and LIVC-R history) without
+    /// starting the server; the database is then marked as a demonstration database.
+    Demo {
+        /// Pad the LIVC-R history to at least this many observations (for load tests).
+        #[arg(long, default_value_t = 0)]
+        observations: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -281,6 +288,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     )
                 }
             }
+        }
+        Command::Demo { observations } => {
+            prepare_data_dir(&config)?;
+            let state = App::start(
+                config,
+                StartOptions {
+                    demo: true,
+                    ..StartOptions::default()
+                },
+            )
+            .await?;
+            let geography = state.geography();
+            let added = radix::registry::demo::load(&state.db, &geography, observations).await?;
+            let registry = radix::registry::service::load_registry(&state.db).await?;
+            println!(
+                "Demonstration data loaded: {} observations in the LIVC-R history ({added} added now).",
+                registry.observation_count()
+            );
+            Ok(())
         }
         Command::Migrate => {
             prepare_data_dir(&config)?;

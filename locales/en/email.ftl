@@ -25,3 +25,42 @@ email-access-declined-body =
     { $reason }
 
     You can reply to this email with any questions.
+email-declaration-accepted-subject = Your LIVC-R declaration for { $municipality } was accepted
+email-declaration-accepted-body =
+    Hello,
+
+    The Radix Team checked and accepted your declaration about the LIVC-R of { $municipality }. The national map now shows it.
+
+    Thank you for keeping the map up to date.
+email-declaration-question-subject = A question about your LIVC-R declaration for { $municipality }
+email-declaration-question-body =
+    Hello,
+
+    The Radix Team has a question about your declaration for { $municipality }:
+
+    { $question }
+
+    Please answer through the link below. Never include information about individuals.
+email-declaration-rejected-subject = Your LIVC-R declaration for { $municipality }
+email-declaration-rejected-body =
+    Hello,
+
+    The Radix Team did not accept your declaration for { $municipality }, for this reason:
+
+    { $reason }
+
+    You can send a new declaration at any time.
+email-survey-subject = { $title }: the LIVC-R of { $municipality }
+email-survey-body =
+    Hello,
+
+    The Radix Team of the FPS Interior keeps the national map of local integrated security cells (LIVC-R / CSIL-R). Could you tell us the situation in { $municipality }? The form takes a few minutes and is already filled in with what we know.
+
+    The personal link below works without an account until { $closes }. Please do not forward it.
+email-survey-reminder-subject = Reminder — { $title }: the LIVC-R of { $municipality }
+email-survey-reminder-body =
+    Hello,
+
+    We have not received the situation of the LIVC-R in { $municipality } yet. The survey closes on { $closes }.
+
+    This new personal link replaces the one in our earlier email.

@@ -25,3 +25,42 @@ email-access-declined-body =
     { $reason }
 
     Pour toute question, vous pouvez répondre à cet e-mail.
+email-declaration-accepted-subject = Votre déclaration de CSIL-R pour { $municipality } a été acceptée
+email-declaration-accepted-body =
+    Bonjour,
+
+    La Radix Team a vérifié et accepté votre déclaration concernant la CSIL-R de { $municipality }. La carte nationale l’affiche désormais.
+
+    Merci de nous aider à tenir la carte à jour.
+email-declaration-question-subject = Une question sur votre déclaration de CSIL-R pour { $municipality }
+email-declaration-question-body =
+    Bonjour,
+
+    La Radix Team a une question sur votre déclaration pour { $municipality } :
+
+    { $question }
+
+    Veuillez répondre via le lien ci-dessous. N’y mettez jamais d’informations sur des personnes.
+email-declaration-rejected-subject = Votre déclaration de CSIL-R pour { $municipality }
+email-declaration-rejected-body =
+    Bonjour,
+
+    La Radix Team n’a pas accepté votre déclaration pour { $municipality }, pour la raison suivante :
+
+    { $reason }
+
+    Vous pouvez envoyer une nouvelle déclaration à tout moment.
+email-survey-subject = { $title } : la CSIL-R de { $municipality }
+email-survey-body =
+    Bonjour,
+
+    La Radix Team du SPF Intérieur tient à jour la carte nationale des cellules de sécurité intégrale locales en matière de radicalisme, d’extrémisme et de terrorisme (CSIL-R / LIVC-R). Pourriez-vous nous indiquer la situation à { $municipality } ? Le formulaire ne prend que quelques minutes et il est déjà rempli avec ce que nous savons.
+
+    Le lien personnel ci-dessous fonctionne sans compte jusqu’au { $closes }. Merci de ne pas le transférer.
+email-survey-reminder-subject = Rappel — { $title } : la CSIL-R de { $municipality }
+email-survey-reminder-body =
+    Bonjour,
+
+    Nous n’avons pas encore reçu la situation de la CSIL-R de { $municipality }. L’enquête se clôture le { $closes }.
+
+    Ce nouveau lien personnel remplace celui de notre e-mail précédent.

@@ -25,3 +25,42 @@ email-access-declined-body =
     { $reason }
 
     Met vragen kunt u op deze e-mail antwoorden.
+email-declaration-accepted-subject = Uw aangifte van de LIVC-R voor { $municipality } is aanvaard
+email-declaration-accepted-body =
+    Goedendag,
+
+    Het Radix Team heeft uw aangifte over de LIVC-R van { $municipality } gecontroleerd en aanvaard. De nationale kaart toont ze nu.
+
+    Bedankt om de kaart up-to-date te houden.
+email-declaration-question-subject = Een vraag over uw aangifte van de LIVC-R voor { $municipality }
+email-declaration-question-body =
+    Goedendag,
+
+    Het Radix Team heeft een vraag over uw aangifte voor { $municipality }:
+
+    { $question }
+
+    Antwoord via de link hieronder. Vermeld nooit informatie over personen.
+email-declaration-rejected-subject = Uw aangifte van de LIVC-R voor { $municipality }
+email-declaration-rejected-body =
+    Goedendag,
+
+    Het Radix Team heeft uw aangifte voor { $municipality } niet aanvaard, om deze reden:
+
+    { $reason }
+
+    U kunt op elk moment een nieuwe aangifte versturen.
+email-survey-subject = { $title }: de LIVC-R van { $municipality }
+email-survey-body =
+    Goedendag,
+
+    Het Radix Team van de FOD Binnenlandse Zaken houdt de nationale kaart bij van de lokale integrale veiligheidscellen inzake radicalisme, extremisme en terrorisme (LIVC-R / CSIL-R). Kunt u ons laten weten hoe de situatie is in { $municipality }? Het formulier vraagt maar enkele minuten en is al ingevuld met wat we weten.
+
+    De persoonlijke link hieronder werkt zonder account tot { $closes }. Stuur hem niet door.
+email-survey-reminder-subject = Herinnering — { $title }: de LIVC-R van { $municipality }
+email-survey-reminder-body =
+    Goedendag,
+
+    We hebben de situatie van de LIVC-R in { $municipality } nog niet ontvangen. De bevraging sluit op { $closes }.
+
+    Deze nieuwe persoonlijke link vervangt de link uit onze vorige e-mail.

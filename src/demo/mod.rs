@@ -105,6 +105,11 @@ pub async fn load(db: &Db, i18n: &I18n) -> Result<(), DemoError> {
         )
         .await?;
     }
+    let geography = crate::geo::service::load_geography(db).await?;
+    let added = crate::registry::demo::load(db, &geography, 0).await?;
+    if added > 0 {
+        tracing::info!(observations = added, "demo LIVC-R history loaded");
+    }
     let statement = Query::insert()
         .into_table(DemoDataset::Table)
         .columns([DemoDataset::Name, DemoDataset::LoadedAt])

@@ -244,7 +244,9 @@ pub async fn api_police_zone(
 }
 
 pub async fn openapi() -> Response {
-    json_response(openapi_document())
+    let mut document = openapi_document();
+    crate::cartography::api::extend_openapi(&mut document);
+    json_response(document)
 }
 
 /// The OpenAPI 3.1 description of the public API.

@@ -489,6 +489,16 @@ impl Geography {
         provinces
     }
 
+    pub fn arrondissements(&self) -> Vec<&AdminUnit> {
+        let mut units: Vec<&AdminUnit> = self
+            .units
+            .values()
+            .filter(|u| u.level == UnitLevel::Arrondissement)
+            .collect();
+        units.sort_by(|a, b| a.code.cmp(&b.code));
+        units
+    }
+
     pub fn zone(&self, key: &str) -> Option<&PoliceZone> {
         self.zone_by_key.get(key).map(|&i| &self.zones[i])
     }

@@ -15,6 +15,7 @@ pub mod service;
 mod store;
 
 pub use domain::{Geography, Municipality, Region};
+pub(crate) use routes::{region_label, unit_name};
 
 use axum::Router;
 use axum::routing::get;

@@ -570,6 +570,15 @@ pub async fn boundary_count(db: &Db) -> Result<i64, DbError> {
     store::count_boundaries(db).await
 }
 
+/// Every stored geometry by NIS code (the geographic map draws them all).
+pub async fn all_boundaries(db: &Db) -> Result<std::collections::HashMap<String, String>, DbError> {
+    Ok(store::load_all_boundaries(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.nis, row.geometry))
+        .collect())
+}
+
 /// The stored GeoJSON geometry of one municipality, if boundaries were imported.
 pub async fn boundary_of(db: &Db, nis: &str) -> Result<Option<String>, DbError> {
     Ok(store::load_boundary(db, nis).await?.map(|row| row.geometry))

@@ -560,6 +560,14 @@ pub(super) async fn load_memberships(db: &Db) -> Result<Vec<MembershipRow>, DbEr
     db.fetch_all(&query).await
 }
 
+pub(super) async fn load_all_boundaries(db: &Db) -> Result<Vec<BoundaryRow>, DbError> {
+    let query = Query::select()
+        .columns([GeoBoundary::Nis, GeoBoundary::Geometry])
+        .from(GeoBoundary::Table)
+        .to_owned();
+    db.fetch_all(&query).await
+}
+
 pub(super) async fn load_boundary(db: &Db, nis: &str) -> Result<Option<BoundaryRow>, DbError> {
     let query = Query::select()
         .columns([GeoBoundary::Nis, GeoBoundary::Geometry])

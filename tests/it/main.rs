@@ -7,4 +7,5 @@ mod geo;
 mod i18n;
 mod identity;
 mod platform;
+mod registry;
 mod support;

@@ -81,15 +81,21 @@ pub enum Permission {
     ReadAuditLog,
     /// Read the email outbox.
     ReadOutbox,
+    /// Review LIVC-R declarations, record observations, keep cells up to date.
+    ReviewDeclarations,
+    /// Publish cartography snapshots, confirm merger proposals, run status surveys.
+    ManageRegistry,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 5] = [
+    pub const ALL: [Permission; 7] = [
         Permission::InviteMunicipalContacts,
         Permission::ReviewAccessRequests,
         Permission::ManageAccounts,
         Permission::ReadAuditLog,
         Permission::ReadOutbox,
+        Permission::ReviewDeclarations,
+        Permission::ManageRegistry,
     ];
 
     /// The roles that hold this permission: the one place where this is decided.
@@ -98,7 +104,12 @@ impl Permission {
             Permission::InviteMunicipalContacts => {
                 matches!(role, Role::Advisor | Role::Backoffice | Role::Admin)
             }
-            Permission::ReviewAccessRequests => matches!(role, Role::Backoffice | Role::Admin),
+            Permission::ReviewAccessRequests | Permission::ManageRegistry => {
+                matches!(role, Role::Backoffice | Role::Admin)
+            }
+            Permission::ReviewDeclarations => {
+                matches!(role, Role::Advisor | Role::Backoffice | Role::Admin)
+            }
             Permission::ManageAccounts | Permission::ReadAuditLog | Permission::ReadOutbox => {
                 role == Role::Admin
             }
@@ -112,6 +123,8 @@ impl Permission {
             Permission::ManageAccounts => "manage accounts",
             Permission::ReadAuditLog => "read the audit trail",
             Permission::ReadOutbox => "read the email outbox",
+            Permission::ReviewDeclarations => "review LIVC-R declarations and record observations",
+            Permission::ManageRegistry => "publish snapshots, confirm mergers, run surveys",
         }
     }
 }

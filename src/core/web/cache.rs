@@ -9,12 +9,27 @@ use bytes::Bytes;
 /// At most this many pages (four languages of every municipality page fit).
 const MAX_ENTRIES: usize = 4096;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PageCache {
     entries: RwLock<HashMap<String, (u64, Bytes)>>,
+    capacity: usize,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        PageCache::with_capacity(MAX_ENTRIES)
+    }
 }
 
 impl PageCache {
+    /// A cache of at most `capacity` pages (large pages get a small cache).
+    pub fn with_capacity(capacity: usize) -> PageCache {
+        PageCache {
+            entries: RwLock::new(HashMap::new()),
+            capacity,
+        }
+    }
+
     pub fn get(&self, path: &str, stamp: u64) -> Option<Bytes> {
         let entries = self.entries.read().ok()?;
         entries
@@ -25,7 +40,7 @@ impl PageCache {
 
     pub fn put(&self, path: &str, stamp: u64, body: Bytes) {
         if let Ok(mut entries) = self.entries.write() {
-            if entries.len() >= MAX_ENTRIES && !entries.contains_key(path) {
+            if entries.len() >= self.capacity && !entries.contains_key(path) {
                 // Stale stamps or a crawl of every page: start again rather than track ages.
                 entries.clear();
             }

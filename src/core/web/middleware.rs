@@ -56,11 +56,17 @@ pub async fn security_headers(
     request: Request,
     next: Next,
 ) -> Response {
+    // Only the embeddable map may be framed, and only by the configured partner origins.
+    let embeddable = request.uri().path().ends_with("/cartography/embed");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        state.content_security_policy.clone(),
+        if embeddable {
+            state.embed_content_security_policy.clone()
+        } else {
+            state.content_security_policy.clone()
+        },
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -146,10 +146,11 @@ struct NavItem {
     current: bool,
 }
 
-const NAVIGATION: [(&str, &str); 5] = [
+const NAVIGATION: [(&str, &str); 6] = [
     ("home", "/"),
     ("offer", "/offer"),
     ("livc-r", "/livc-r"),
+    ("cartography", "/cartography"),
     ("municipalities", "/municipalities"),
     ("contact", "/contact"),
 ];
