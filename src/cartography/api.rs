@@ -232,11 +232,83 @@ pub async fn map_svg(
                     "view",
                 ));
             }
+            let svg = for_download(&state, lang, &svg, query.date);
             Ok(bytes::Bytes::from(format!(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}"
             )))
         },
     )
+}
+
+/// The same map as a PNG image.
+pub async fn map_png(
+    State(state): State<AppState>,
+    Query(params): Query<MapParams>,
+) -> Result<Response, AppError> {
+    let geography = state.geography();
+    let lang = lang_param(&params)?;
+    let query = strict_query(&params, &geography)?;
+    let boundaries = if query.view == view::View::Geo && state.boundary_count() > 0 {
+        Some(state.boundaries().await.map_err(AppError::internal)?)
+    } else {
+        None
+    };
+    let key = format!(
+        "api/map.png?{}&{}",
+        query.query_string(&["sort", "dir"]),
+        lang.code()
+    );
+    if let Some(body) = state.cartography_cache.get(&key, state.page_stamp()) {
+        return Ok(with_type(body, "image/png", Some(png_name(&query))));
+    }
+    let registry = state.registry();
+    let picture = registry.picture(&geography, query.date);
+    let summary = picture.summary(&geography);
+    let (svg, drawn) = render::map_svg(
+        &state,
+        lang,
+        &geography,
+        &registry,
+        &picture,
+        &query,
+        boundaries.as_deref(),
+        &summary,
+    );
+    if drawn != query.view {
+        return Err(AppError::bad_request(
+            "cartography-error-no-boundaries",
+            "view",
+        ));
+    }
+    let svg = for_download(&state, lang, &svg, query.date);
+    // Rasterising takes tens of milliseconds: keep it off the request threads.
+    let png = tokio::task::spawn_blocking(move || super::png::render(&svg))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    let body = bytes::Bytes::from(png);
+    state
+        .cartography_cache
+        .put(&key, state.page_stamp(), body.clone());
+    Ok(with_type(body, "image/png", Some(png_name(&query))))
+}
+
+/// The map with a visible title and credit line, for use outside the page.
+fn for_download(state: &AppState, lang: Lang, svg: &str, date: NaiveDate) -> String {
+    let title = state.i18n.t_args(
+        lang,
+        "cartography-map-title",
+        &[(
+            "date",
+            fluent_bundle::FluentValue::from(crate::core::i18n::format_date(date)),
+        )],
+    );
+    let credit = state.i18n.t(lang, "cartography-map-credit");
+    render::standalone(svg, &title, &credit)
+}
+
+fn png_name(query: &MapQuery) -> String {
+    format!("livc-r-{}-{}.png", query.date, query.view.code())
 }
 
 /// A cell value that a spreadsheet would take for a formula is written as text.
@@ -553,6 +625,12 @@ pub fn extend_openapi(document: &mut serde_json::Value) {
             "parameters": [date, lang, { "name": "view", "in": "query", "required": false,
                 "schema": { "type": "string", "enum": ["tiles", "geo"] } }],
             "responses": { "200": { "description": "SVG", "content": { "image/svg+xml": {} } }, "400": error } } },
+        "/api/v1/cartography/map.png": { "get": {
+            "summary": "The map as a PNG image",
+            "operationId": "getCartographyMapPng",
+            "parameters": [date, lang, { "name": "view", "in": "query", "required": false,
+                "schema": { "type": "string", "enum": ["tiles", "geo"] } }],
+            "responses": { "200": { "description": "PNG", "content": { "image/png": {} } }, "400": error } } },
         "/api/v1/cartography/table.csv": { "get": {
             "summary": "The table of statuses as CSV (UTF-8 with BOM)",
             "operationId": "getCartographyCsv",

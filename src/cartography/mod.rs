@@ -8,7 +8,8 @@
 
 pub mod api;
 pub mod map;
-mod render;
+pub mod png;
+pub mod render;
 mod routes;
 pub mod view;
 
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cartography", get(api::cartography))
         .route("/api/v1/cartography/summary", get(api::summary))
         .route("/api/v1/cartography/map.svg", get(api::map_svg))
+        .route("/api/v1/cartography/map.png", get(api::map_png))
         .route("/api/v1/cartography/map.geojson", get(api::map_geojson))
         .route("/api/v1/cartography/table.csv", get(api::table_csv))
         .route("/api/v1/cartography/table.xlsx", get(api::table_xlsx))

@@ -136,6 +136,37 @@ pub fn map_svg(
     }
 }
 
+/// The map as a file of its own: the same SVG under a visible title (which states the
+/// reference date) and the publisher, since a downloaded image travels without the page.
+pub fn standalone(svg: &str, title: &str, credit: &str) -> String {
+    let attribute = |name: &str| -> Option<f64> {
+        let head = &svg[..svg.find('>')?];
+        let start = head.find(&format!(" {name}=\""))? + name.len() + 3;
+        let end = head[start..].find('"')?;
+        head[start..start + end].trim_end_matches("px").parse().ok()
+    };
+    let (Some(width), Some(height)) = (attribute("width"), attribute("height")) else {
+        return svg.to_string();
+    };
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let band = 56.0;
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{total}\" viewBox=\"0 0 {width} {total}\">\
+         <rect width=\"{width}\" height=\"{total}\" fill=\"#FFFFFF\"/>\
+         <text x=\"8\" y=\"24\" font-family=\"sans-serif\" font-size=\"20\" font-weight=\"bold\" fill=\"#1A1A1A\">{title}</text>\
+         <text x=\"8\" y=\"46\" font-family=\"sans-serif\" font-size=\"13\" fill=\"#333333\">{credit}</text>\
+         <svg x=\"0\" y=\"{band}\" width=\"{width}\" height=\"{height}\">{svg}</svg></svg>",
+        total = height + band,
+        title = escape(title),
+        credit = escape(credit),
+    )
+}
+
 /// Coverage over time: the share of municipalities covered by a cell, per area.
 pub struct Coverage {
     pub svg: String,

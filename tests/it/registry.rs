@@ -448,8 +448,20 @@ async fn downloads_are_complete_and_safe_in_a_spreadsheet() {
         .expect("svg");
     assert_eq!(svg.status().as_u16(), 200);
     let svg = svg.text().await.expect("svg");
-    assert!(svg.contains("<svg") && svg.contains("Brüssel") || svg.contains("Bruxelles"));
+    assert!(
+        svg.contains("<svg") && svg.contains("Status der LIVC-R"),
+        "titled map"
+    );
     assert_eq!(svg.matches("class=\"map-link\"").count(), 565);
+    let png = app
+        .client
+        .get(format!("{}/api/v1/cartography/map.png?lang=nl", app.base))
+        .send()
+        .await
+        .expect("png");
+    assert_eq!(png.status().as_u16(), 200);
+    assert_eq!(png.headers()["content-type"], "image/png");
+    assert!(png.bytes().await.expect("bytes").starts_with(b"\x89PNG"));
     // No boundaries imported: the geographic view and GeoJSON say so.
     let (status, body) = json(&app, "/api/v1/cartography/map.geojson").await;
     assert_eq!(status, 400);

@@ -73,6 +73,7 @@ pub const ROUTES: &[RoutePolicy] = &[
     route("GET", "/api/v1/cartography", Public),
     route("GET", "/api/v1/cartography/summary", Public),
     route("GET", "/api/v1/cartography/map.svg", Public),
+    route("GET", "/api/v1/cartography/map.png", Public),
     route("GET", "/api/v1/cartography/map.geojson", Public),
     route("GET", "/api/v1/cartography/table.csv", Public),
     route("GET", "/api/v1/cartography/table.xlsx", Public),
