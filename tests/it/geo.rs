@@ -321,5 +321,21 @@ async fn boundaries_import_validates_every_feature() {
         );
         let (_, html) = app.text("/nl/municipalities/21009").await;
         assert!(html.contains("<svg") && html.contains("class=\"outline\""));
+        // The national map can now be drawn geographically, small enough to download.
+        app.state.refresh().await.expect("refresh");
+        let (status, svg) = app.text("/api/v1/cartography/map.svg?view=geo&lang=fr").await;
+        assert_eq!(status, 200);
+        assert!(svg.len() < 600_000, "geographic map of {} bytes", svg.len());
+        assert_eq!(svg.matches("class=\"map-link\"").count(), 565);
+        assert!(svg.contains("map-outline-province"), "province outlines");
+        let (status, geojson) = app.text("/api/v1/cartography/map.geojson").await;
+        assert_eq!(status, 200);
+        let parsed: serde_json::Value = serde_json::from_str(&geojson).expect("GeoJSON");
+        assert_eq!(parsed["features"].as_array().map(Vec::len), Some(565));
+        // 2020 needs the 581 former boundaries, which were not imported: the page says so
+        // and shows the tile map.
+        let (status, page) = app.text("/en/cartography?view=geo&date=2020-01-01").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("map-tiles") && page.contains("error-summary"));
     }
 }
