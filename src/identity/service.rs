@@ -1062,6 +1062,20 @@ pub async fn export_personal_data(
     )
     .await?;
     let emails = email::to_recipient(ctx.db, &account.email).await?;
+    let declarations = crate::registry::service::declarations_in_states(
+        ctx.db,
+        &[
+            "draft",
+            "submitted",
+            "info-requested",
+            "accepted",
+            "rejected",
+        ],
+        None,
+        Some(user.user_id),
+    )
+    .await
+    .map_err(|error| IdentityError::Internal(error.to_string()))?;
     audit::record_alone(
         ctx.db,
         &Actor::user(user.user_id, ip),
@@ -1093,6 +1107,7 @@ pub async fn export_personal_data(
         "sessions": sessions.iter().map(|s| json!({ "created_at": s.created_at, "last_seen_at": s.last_seen_at, "ip": s.ip, "user_agent": s.user_agent })).collect::<Vec<_>>(),
         "activity": activity.iter().map(|a| json!({ "at": a.occurred_at, "action": a.action, "ip": a.ip })).collect::<Vec<_>>(),
         "events_about_the_account": about.iter().map(|a| json!({ "at": a.occurred_at, "action": a.action, "by": a.actor_label, "ip": a.ip })).collect::<Vec<_>>(),
+        "livcr_declarations": declarations.iter().map(|d| json!({ "id": d.id, "municipality": d.nis, "state": d.state, "created_at": d.created_at, "submitted_at": d.submitted_at, "content": d.payload })).collect::<Vec<_>>(),
         "emails": emails.iter().map(|m| json!({ "created_at": m.created_at, "subject": m.subject, "status": m.status, "text": m.body_text })).collect::<Vec<_>>(),
     }))
 }
@@ -1202,6 +1217,7 @@ pub async fn anonymise_expired(
         .await?;
         store::set_municipalities(&mut tx, row.id, &[]).await?;
         store::replace_recovery_codes(&mut tx, row.id, &[]).await?;
+        crate::registry::service::forget_person(&mut tx, row.id, &format!("#{}", row.id)).await?;
         audit::record(
             &mut tx,
             &Actor::system("retention"),

@@ -1724,9 +1724,13 @@ pub async fn confirm_merger(
     .await
 }
 
-/// The label kept with records made by a user (shown to staff only).
-pub fn staff_label(display_name: &str) -> String {
-    display_name.to_string()
+/// Called when an account is anonymised: its name and address leave the registry's records.
+pub async fn forget_person(
+    tx: &mut crate::core::db::Tx,
+    user_id: i64,
+    label: &str,
+) -> Result<(), DbError> {
+    store::forget_person(tx, user_id, label).await
 }
 
 #[cfg(test)]

@@ -400,6 +400,37 @@ pub(super) async fn registry_version(db: &Db) -> Result<String, DbError> {
     ))
 }
 
+/// Replaces a person's name and address in registry records by a pseudonym (anonymisation
+/// of their account); the records themselves stay.
+pub(super) async fn forget_person(tx: &mut Tx, user_id: i64, label: &str) -> Result<(), DbError> {
+    tx.execute(
+        &Query::update()
+            .table(LivcrDeclaration::Table)
+            .value(LivcrDeclaration::AuthorLabel, label)
+            .value(LivcrDeclaration::AuthorEmail, "")
+            .and_where(Expr::col(LivcrDeclaration::AuthorUserId).eq(user_id))
+            .to_owned(),
+    )
+    .await?;
+    tx.execute(
+        &Query::update()
+            .table(LivcrObservation::Table)
+            .value(LivcrObservation::RecordedByLabel, label)
+            .and_where(Expr::col(LivcrObservation::RecordedBy).eq(user_id))
+            .to_owned(),
+    )
+    .await?;
+    tx.execute(
+        &Query::update()
+            .table(CartographySnapshot::Table)
+            .value(CartographySnapshot::PublishedByLabel, label)
+            .and_where(Expr::col(CartographySnapshot::PublishedBy).eq(user_id))
+            .to_owned(),
+    )
+    .await?;
+    Ok(())
+}
+
 // ----- declarations -----
 
 #[derive(Debug, Clone, sqlx::FromRow)]
