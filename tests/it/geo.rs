@@ -323,7 +323,9 @@ async fn boundaries_import_validates_every_feature() {
         assert!(html.contains("<svg") && html.contains("class=\"outline\""));
         // The national map can now be drawn geographically, small enough to download.
         app.state.refresh().await.expect("refresh");
-        let (status, svg) = app.text("/api/v1/cartography/map.svg?view=geo&lang=fr").await;
+        let (status, svg) = app
+            .text("/api/v1/cartography/map.svg?view=geo&lang=fr")
+            .await;
         assert_eq!(status, 200);
         assert!(svg.len() < 600_000, "geographic map of {} bytes", svg.len());
         assert_eq!(svg.matches("class=\"map-link\"").count(), 565);
