@@ -87,16 +87,18 @@ pub struct MapQuery {
 impl MapQuery {
     pub fn parse(params: &MapParams, geography: &Geography) -> MapQuery {
         let mut errors = vec![];
-        let date_given = params.date.as_deref().is_some_and(|d| !d.trim().is_empty());
+        let mut date_given = params.date.as_deref().is_some_and(|d| !d.trim().is_empty());
         let date = match crate::geo::parse_date_param(params.date.as_deref()) {
             Ok(date) => date,
             Err(key) => {
                 errors.push(key);
+                date_given = false;
                 crate::core::clock::today()
             }
         };
         let date = if date > crate::core::clock::today() {
             errors.push("cartography-error-date-future");
+            date_given = false;
             crate::core::clock::today()
         } else {
             date

@@ -1198,11 +1198,13 @@ pub async fn record_observation(
         {
             // Check everything but the cell first, so a refused observation leaves no
             // orphan cell behind.
+            // A stand-in id for the cell to be created, so that the overlap rule is checked.
+            const NEW_CELL: i64 = -1;
             let probe = NewObservation {
                 nis: nis.clone(),
                 effective_on,
-                status: Observed::Unknown,
-                cell_id: None,
+                status,
+                cell_id: Some(NEW_CELL),
                 source,
                 source_reference: reference.clone(),
             };
@@ -1212,7 +1214,7 @@ pub async fn record_observation(
                 &[probe],
                 crate::core::clock::today(),
                 lang,
-                None,
+                Some(NEW_CELL),
             ) {
                 Ok(()) => {
                     match service::create_cell(&ctx, &reviewer(&user, &actor), &new_cell_name).await

@@ -307,6 +307,67 @@ async fn a_municipality_is_in_one_cell_at_a_time_and_joint_cells_count_once() {
         .await
         .1;
     assert_eq!(area(&before, "BE")["cells"], 0);
+    // The same through the advisor's form, naming a new cell: refused, and no orphan cell.
+    let (mut advisor, _) = signed_in(&app, Role::Advisor, "advisor@radix.test", &[]).await;
+    let page = advisor.get("/en/registry/municipalities/41011").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Gezamenlijke LIVC-R Test"),
+        "history shown"
+    );
+    let csrf = input_value(&page.body, "csrf").expect("csrf");
+    let refused = advisor
+        .post(
+            "/en/registry/municipalities/41011",
+            &[
+                ("csrf", &csrf),
+                ("effective_on", "2021-05-01"),
+                ("status", "active"),
+                ("new_cell", "LIVC-R Denderleeuw"),
+                ("source", "advisor"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused
+            .body
+            .contains("already belongs to Gezamenlijke LIVC-R Test")
+    );
+    assert_eq!(app.state.registry().cells().count(), 2, "no orphan cell");
+    let left = advisor
+        .post(
+            "/en/registry/municipalities/41011",
+            &[
+                ("csrf", &csrf),
+                ("effective_on", "2021-05-01"),
+                ("status", "none"),
+                ("source", "advisor"),
+                ("source_reference", "phone call with the prevention service"),
+            ],
+        )
+        .await;
+    assert_eq!(left.status, 200, "{}", left.body);
+    let moved = advisor
+        .post(
+            "/en/registry/municipalities/41011",
+            &[
+                ("csrf", &csrf),
+                ("effective_on", "2021-06-01"),
+                ("status", "active"),
+                ("new_cell", "LIVC-R Denderleeuw"),
+                ("source", "public-decision"),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let later = json(&app, "/api/v1/cartography?date=2021-07-01").await.1;
+    assert_eq!(status_of(&later, "41011")["status"], "own");
+    assert_eq!(
+        status_of(&later, "41002")["status"],
+        "own",
+        "Aalst alone in its cell now"
+    );
 }
 
 #[tokio::test]
