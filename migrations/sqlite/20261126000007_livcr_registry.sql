@@ -15,6 +15,9 @@ CREATE TABLE livcr_cell (
     services TEXT NOT NULL,
     coordinator_contact TEXT NOT NULL,
     information_officer_contact TEXT NOT NULL,
+    -- The contact roles may be held by platform accounts (municipal members who agreed).
+    coordinator_user_id BIGINT REFERENCES identity_user (id),
+    information_officer_user_id BIGINT REFERENCES identity_user (id),
     remarks TEXT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL

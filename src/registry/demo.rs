@@ -121,6 +121,8 @@ fn new_cell(
         services: services[(dice.next() % services.len() as u64) as usize].into(),
         coordinator_contact: String::new(),
         information_officer_contact: String::new(),
+        coordinator_user_id: None,
+        information_officer_user_id: None,
         remarks: String::new(),
     });
     cells.len() - 1

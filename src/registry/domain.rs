@@ -203,6 +203,8 @@ pub struct Cell {
     pub services: Vec<String>,
     pub coordinator_contact: String,
     pub information_officer_contact: String,
+    pub coordinator_user_id: Option<i64>,
+    pub information_officer_user_id: Option<i64>,
     pub remarks: String,
 }
 

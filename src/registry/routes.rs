@@ -137,13 +137,15 @@ fn payload_from_form(form: &FormData) -> (DeclarationPayload, Vec<FieldProblem>)
         services: form.all("services"),
         coordinator_contact: form.get("coordinator_contact").to_string(),
         information_officer_contact: form.get("information_officer_contact").to_string(),
+        coordinator_account: form.get("coordinator_account").parse().ok(),
+        information_officer_account: form.get("information_officer_account").parse().ok(),
         contact_consent: form.get("contact_consent") == "yes",
         remarks: form.get("remarks").to_string(),
     };
     (payload, problems)
 }
 
-const FORM_FIELDS: [&str; 12] = [
+const FORM_FIELDS: [&str; 14] = [
     "situation",
     "cell_name",
     "joint_with",
@@ -156,6 +158,8 @@ const FORM_FIELDS: [&str; 12] = [
     "contact_consent",
     "remarks",
     "answer",
+    "coordinator_account",
+    "information_officer_account",
 ];
 
 /// Everything the declaration form template needs.
@@ -165,6 +169,7 @@ fn form_context(
     nis: &str,
     payload: &DeclarationPayload,
     problems: &[FieldProblem],
+    members: &[(i64, String, String)],
 ) -> minijinja::Value {
     let geography = state.geography();
     let today = crate::core::clock::today();
@@ -232,7 +237,20 @@ fn form_context(
             checked => payload.joint_with.contains(&p.nis),
         }).collect::<Vec<_>>(),
         other_partners => other_partners.join(", "),
+        // Names only: a survey respondent sees this list too.
+        accounts => members.iter().map(|(id, name, _)| minijinja::context! {
+            id => id, name => name,
+            coordinator => payload.coordinator_account == Some(*id),
+            information_officer => payload.information_officer_account == Some(*id),
+        }).collect::<Vec<_>>(),
     }
+}
+
+/// The municipalities of the cell a declaration describes.
+fn cell_codes(nis: &str, payload: &DeclarationPayload) -> Vec<String> {
+    let mut codes = vec![nis.to_string()];
+    codes.extend(payload.joint_with.iter().cloned());
+    codes
 }
 
 fn actor_of(user: &SessionUser, ip: &str) -> Actor {
@@ -460,7 +478,10 @@ async fn declaration_page(
             }
         })
         .collect();
-    let form = form_context(state, lang, &declaration.nis, payload, problems);
+    let members = service::members_for(&state.db, &cell_codes(&declaration.nis, payload))
+        .await
+        .map_err(AppError::internal)?;
+    let form = form_context(state, lang, &declaration.nis, payload, problems, &members);
     Ok(page(
         state,
         lang,
@@ -663,7 +684,10 @@ async fn survey_page(
             .collect(),
         None => vec![],
     };
-    let form = form_context(state, lang, &invitation.nis, payload, problems);
+    let members = service::members_for(&state.db, &cell_codes(&invitation.nis, payload))
+        .await
+        .map_err(AppError::internal)?;
+    let form = form_context(state, lang, &invitation.nis, payload, problems, &members);
     let response = page(
         state,
         lang,
@@ -931,6 +955,18 @@ async fn review_page(
         .await
         .map_err(|e| AppError::internal(e.to_string()))?;
     let payload = &declaration.payload;
+    let coordinator_account = match payload.coordinator_account {
+        Some(id) => service::account_label(&state.db, id)
+            .await
+            .map_err(AppError::internal)?,
+        None => None,
+    };
+    let information_officer_account = match payload.information_officer_account {
+        Some(id) => service::account_label(&state.db, id)
+            .await
+            .map_err(AppError::internal)?,
+        None => None,
+    };
     Ok(page(
         state,
         lang,
@@ -957,6 +993,8 @@ async fn review_page(
             }).collect::<Vec<_>>(),
             error => error,
             via_survey => declaration.survey_invitation_id.is_some(),
+            coordinator_account => coordinator_account,
+            information_officer_account => information_officer_account,
         },
         status,
     ))
@@ -1396,12 +1434,20 @@ async fn cell_page(
         services: cell.services.clone(),
         coordinator_contact: cell.coordinator_contact.clone(),
         information_officer_contact: cell.information_officer_contact.clone(),
+        coordinator_account: cell.coordinator_user_id,
+        information_officer_account: cell.information_officer_user_id,
         contact_consent: !cell.coordinator_contact.is_empty()
-            || !cell.information_officer_contact.is_empty(),
+            || !cell.information_officer_contact.is_empty()
+            || cell.coordinator_user_id.is_some()
+            || cell.information_officer_user_id.is_some(),
         remarks: cell.remarks.clone(),
     };
     let payload = payload.unwrap_or(&current);
-    let form = form_context(state, lang, "", payload, problems);
+    let codes = registry.members_of(&geography, id, today);
+    let accounts = service::members_for(&state.db, &codes)
+        .await
+        .map_err(AppError::internal)?;
+    let form = form_context(state, lang, "", payload, problems, &accounts);
     let lifecycle: Lifecycle = registry.lifecycle(&geography, id, today);
     Ok(page(
         state,
@@ -1454,6 +1500,7 @@ pub async fn cell_submit(
             &crate::identity::context(&state),
             &reviewer(&user, &actor),
             &state.registry(),
+            &state.geography(),
             id,
             &payload,
         )

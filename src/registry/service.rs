@@ -131,6 +131,8 @@ fn cell_from_row(row: CellRow) -> Cell {
             .collect(),
         coordinator_contact: row.coordinator_contact,
         information_officer_contact: row.information_officer_contact,
+        coordinator_user_id: row.coordinator_user_id,
+        information_officer_user_id: row.information_officer_user_id,
         remarks: row.remarks,
     }
 }
@@ -290,6 +292,7 @@ async fn write_observations(
 
 /// What a municipality declares about its LIVC-R: organisational facts only.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct DeclarationPayload {
     /// own, joint, preparation or none.
     pub situation: String,
@@ -303,6 +306,9 @@ pub struct DeclarationPayload {
     pub services: Vec<String>,
     pub coordinator_contact: String,
     pub information_officer_contact: String,
+    /// The contact roles held by platform accounts (municipal members), when chosen.
+    pub coordinator_account: Option<i64>,
+    pub information_officer_account: Option<i64>,
     /// The people named as contacts agreed to be listed.
     pub contact_consent: bool,
     pub remarks: String,
@@ -414,8 +420,10 @@ impl DeclarationPayload {
                 problem(field, "registry-error-control-characters");
             }
         }
-        let names_contacts =
-            !self.coordinator_contact.is_empty() || !self.information_officer_contact.is_empty();
+        let names_contacts = !self.coordinator_contact.is_empty()
+            || !self.information_officer_contact.is_empty()
+            || self.coordinator_account.is_some()
+            || self.information_officer_account.is_some();
         if names_contacts && !self.contact_consent {
             problem("contact_consent", "registry-error-consent");
         }
@@ -469,11 +477,69 @@ impl DeclarationPayload {
             payload.services = cell.services.clone();
             payload.coordinator_contact = cell.coordinator_contact.clone();
             payload.information_officer_contact = cell.information_officer_contact.clone();
+            payload.coordinator_account = cell.coordinator_user_id;
+            payload.information_officer_account = cell.information_officer_user_id;
             payload.contact_consent = !cell.coordinator_contact.is_empty()
-                || !cell.information_officer_contact.is_empty();
+                || !cell.information_officer_contact.is_empty()
+                || cell.coordinator_user_id.is_some()
+                || cell.information_officer_user_id.is_some();
         }
         payload
     }
+}
+
+/// The municipal members who may hold a contact role of a cell covering `codes`:
+/// (account id, name, email).
+pub async fn members_for(db: &Db, codes: &[String]) -> Result<Vec<(i64, String, String)>, DbError> {
+    store::municipal_members(db, codes).await
+}
+
+/// Name and address of an account, for showing a linked contact role.
+pub async fn account_label(db: &Db, id: i64) -> Result<Option<String>, DbError> {
+    Ok(store::account_name(db, id)
+        .await?
+        .map(|(name, email)| format!("{name} <{email}>")))
+}
+
+/// Problems with the accounts chosen for the contact roles: each must be an active member
+/// of one of the cell's municipalities.
+async fn account_problems(
+    db: &Db,
+    payload: &DeclarationPayload,
+    codes: &[String],
+) -> Result<Vec<FieldProblem>, DbError> {
+    if payload.coordinator_account.is_none() && payload.information_officer_account.is_none() {
+        return Ok(vec![]);
+    }
+    let members: Vec<i64> = store::municipal_members(db, codes)
+        .await?
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect();
+    let mut problems = vec![];
+    for (field, account) in [
+        ("coordinator_account", payload.coordinator_account),
+        (
+            "information_officer_account",
+            payload.information_officer_account,
+        ),
+    ] {
+        if account.is_some_and(|id| !members.contains(&id)) {
+            problems.push(FieldProblem {
+                field,
+                key: "registry-error-account",
+            });
+        }
+    }
+    Ok(problems)
+}
+
+fn storage_problem(error: DbError) -> Vec<FieldProblem> {
+    tracing::error!(%error, "checking contact accounts failed");
+    vec![FieldProblem {
+        field: "",
+        key: "error-internal",
+    }]
 }
 
 /// A declaration as pages show it.
@@ -576,7 +642,14 @@ pub async fn create_declaration(
 ) -> Result<i64, Vec<FieldProblem>> {
     let today = crate::core::clock::today();
     let payload = payload.normalised();
-    let problems = payload.problems(nis, geography, today);
+    let mut problems = payload.problems(nis, geography, today);
+    let mut codes = vec![nis.to_string()];
+    codes.extend(payload.joint_with.iter().cloned());
+    problems.extend(
+        account_problems(ctx.db, &payload, &codes)
+            .await
+            .map_err(storage_problem)?,
+    );
     let blocking: Vec<FieldProblem> = problems
         .into_iter()
         .filter(|p| {
@@ -650,9 +723,16 @@ pub async fn update_declaration(
 ) -> Result<(), Vec<FieldProblem>> {
     let today = crate::core::clock::today();
     let payload = payload.normalised();
+    let mut codes = vec![declaration.nis.clone()];
+    codes.extend(payload.joint_with.iter().cloned());
     let mut problems: Vec<FieldProblem> = payload
         .problems(&declaration.nis, geography, today)
         .into_iter()
+        .chain(
+            account_problems(ctx.db, &payload, &codes)
+                .await
+                .map_err(storage_problem)?,
+        )
         .filter(|p| {
             send || p.key == "registry-error-personal-data" || p.key == "registry-error-too-long"
         })
@@ -861,6 +941,8 @@ pub async fn decide(
                             information_officer_contact: payload
                                 .information_officer_contact
                                 .clone(),
+                            coordinator_user_id: payload.coordinator_account,
+                            information_officer_user_id: payload.information_officer_account,
                             remarks: payload.remarks.clone(),
                         };
                         Some(match existing {
@@ -1223,6 +1305,7 @@ pub async fn update_cell(
     ctx: &Context<'_>,
     reviewer: &Reviewer<'_>,
     registry: &Registry,
+    geography: &Geography,
     cell_id: i64,
     payload: &DeclarationPayload,
 ) -> Result<(), Vec<FieldProblem>> {
@@ -1233,10 +1316,16 @@ pub async fn update_cell(
         }]);
     };
     let payload = payload.clone().normalised();
+    let members = registry.members_of(geography, cell_id, crate::core::clock::today());
     let problems: Vec<FieldProblem> = payload
         .problems("", &Geography::default(), crate::core::clock::today())
         .into_iter()
         .filter(|p| !matches!(p.field, "situation" | "joint_with"))
+        .chain(
+            account_problems(ctx.db, &payload, &members)
+                .await
+                .map_err(storage_problem)?,
+        )
         .collect();
     if !problems.is_empty() {
         return Err(problems);
@@ -1251,6 +1340,8 @@ pub async fn update_cell(
         services: payload.services.join(","),
         coordinator_contact: payload.coordinator_contact.clone(),
         information_officer_contact: payload.information_officer_contact.clone(),
+        coordinator_user_id: payload.coordinator_account,
+        information_officer_user_id: payload.information_officer_account,
         remarks: payload.remarks.clone(),
     };
     let result: Result<(), RegistryError> = async {
@@ -1315,6 +1406,8 @@ pub async fn create_cell(
             services: String::new(),
             coordinator_contact: String::new(),
             information_officer_contact: String::new(),
+            coordinator_user_id: None,
+            information_officer_user_id: None,
             remarks: String::new(),
         },
         ctx.now,

@@ -18,6 +18,8 @@ pub(super) enum LivcrCell {
     Services,
     CoordinatorContact,
     InformationOfficerContact,
+    CoordinatorUserId,
+    InformationOfficerUserId,
     Remarks,
     CreatedAt,
     UpdatedAt,
@@ -138,10 +140,12 @@ pub(super) struct CellRow {
     pub services: String,
     pub coordinator_contact: String,
     pub information_officer_contact: String,
+    pub coordinator_user_id: Option<i64>,
+    pub information_officer_user_id: Option<i64>,
     pub remarks: String,
 }
 
-const CELL_COLUMNS: [LivcrCell; 10] = [
+const CELL_COLUMNS: [LivcrCell; 12] = [
     LivcrCell::Id,
     LivcrCell::Name,
     LivcrCell::FoundedOn,
@@ -151,6 +155,8 @@ const CELL_COLUMNS: [LivcrCell; 10] = [
     LivcrCell::Services,
     LivcrCell::CoordinatorContact,
     LivcrCell::InformationOfficerContact,
+    LivcrCell::CoordinatorUserId,
+    LivcrCell::InformationOfficerUserId,
     LivcrCell::Remarks,
 ];
 
@@ -188,6 +194,8 @@ pub(super) async fn insert_cell(
             cell.services.clone().into(),
             cell.coordinator_contact.clone().into(),
             cell.information_officer_contact.clone().into(),
+            cell.coordinator_user_id.into(),
+            cell.information_officer_user_id.into(),
             cell.remarks.clone().into(),
             now.into(),
             now.into(),
@@ -221,6 +229,14 @@ pub(super) async fn update_cell(
                 (
                     LivcrCell::InformationOfficerContact,
                     cell.information_officer_contact.clone().into(),
+                ),
+                (
+                    LivcrCell::CoordinatorUserId,
+                    cell.coordinator_user_id.into(),
+                ),
+                (
+                    LivcrCell::InformationOfficerUserId,
+                    cell.information_officer_user_id.into(),
                 ),
                 (LivcrCell::Remarks, cell.remarks.clone().into()),
                 (LivcrCell::UpdatedAt, now.trunc_subsecs(6).into()),
@@ -1000,8 +1016,10 @@ pub(super) async fn mark_reminded(
 enum IdentityUser {
     Table,
     Id,
+    DisplayName,
     Email,
     Language,
+    Role,
     Status,
 }
 
@@ -1010,6 +1028,74 @@ enum IdentityUserMunicipality {
     Table,
     UserId,
     Nis,
+}
+
+/// Active municipal accounts of some municipalities: (id, name, email), each once.
+pub(super) async fn municipal_members(
+    db: &Db,
+    codes: &[String],
+) -> Result<Vec<(i64, String, String)>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct MemberRow {
+        id: i64,
+        display_name: String,
+        email: String,
+    }
+    if codes.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows: Vec<MemberRow> = db
+        .fetch_all(
+            &Query::select()
+                .distinct()
+                .column((IdentityUser::Table, IdentityUser::Id))
+                .column((IdentityUser::Table, IdentityUser::DisplayName))
+                .column((IdentityUser::Table, IdentityUser::Email))
+                .from(IdentityUserMunicipality::Table)
+                .inner_join(
+                    IdentityUser::Table,
+                    Expr::col((IdentityUser::Table, IdentityUser::Id)).equals((
+                        IdentityUserMunicipality::Table,
+                        IdentityUserMunicipality::UserId,
+                    )),
+                )
+                .and_where(Expr::col((IdentityUser::Table, IdentityUser::Status)).eq("active"))
+                .and_where(Expr::col((IdentityUser::Table, IdentityUser::Role)).eq("municipal"))
+                .and_where(
+                    Expr::col((
+                        IdentityUserMunicipality::Table,
+                        IdentityUserMunicipality::Nis,
+                    ))
+                    .is_in(codes.iter().take(400).cloned()),
+                )
+                .order_by((IdentityUser::Table, IdentityUser::DisplayName), Order::Asc)
+                .to_owned(),
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.display_name, r.email))
+        .collect())
+}
+
+/// The name of an account (shown for a linked contact role).
+pub(super) async fn account_name(db: &Db, id: i64) -> Result<Option<(String, String)>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct NameRow {
+        display_name: String,
+        email: String,
+    }
+    let row: Option<NameRow> = db
+        .fetch_optional(
+            &Query::select()
+                .column(IdentityUser::DisplayName)
+                .column(IdentityUser::Email)
+                .from(IdentityUser::Table)
+                .and_where(Expr::col(IdentityUser::Id).eq(id))
+                .to_owned(),
+        )
+        .await?;
+    Ok(row.map(|r| (r.display_name, r.email)))
 }
 
 /// The municipal accounts (active) linked to each municipality: (nis, email, language).

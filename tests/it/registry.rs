@@ -92,7 +92,10 @@ async fn record(
 #[tokio::test]
 async fn a_declaration_accepted_by_an_advisor_changes_the_map_and_a_snapshot_stays_frozen() {
     let app = TestApp::start().await;
-    let (mut member, _) = signed_in(&app, Role::Municipal, "preventie@gent.test", &["44021"]).await;
+    let (mut member, member_id) =
+        signed_in(&app, Role::Municipal, "preventie@gent.test", &["44021"]).await;
+    let (_, stranger_id) =
+        signed_in(&app, Role::Municipal, "someone@ixelles.test", &["21009"]).await;
     let mine = member.get("/nl/livc-r/declarations").await;
     assert_eq!(mine.status, 200);
     let csrf = input_value(&mine.body, "csrf").expect("csrf");
@@ -127,6 +130,23 @@ async fn a_declaration_accepted_by_an_advisor_changes_the_map_and_a_snapshot_sta
     let before = json(&app, "/api/v1/cartography").await.1;
     assert_eq!(status_of(&before, "44021")["status"], "unknown");
 
+    // Only a member of the municipality can hold a contact role.
+    let foreign = member
+        .post(
+            &form_path,
+            &[
+                ("csrf", &csrf),
+                ("situation", "own"),
+                ("cell_name", "LIVC-R Gent"),
+                ("meeting_frequency", "quarterly"),
+                ("coordinator_account", &stranger_id.to_string()),
+                ("contact_consent", "yes"),
+                ("action", "send"),
+            ],
+        )
+        .await;
+    assert_eq!(foreign.status, 422);
+    assert!(foreign.body.contains("coordinator_account"));
     let sent = member
         .post(
             &form_path,
@@ -142,6 +162,7 @@ async fn a_declaration_accepted_by_an_advisor_changes_the_map_and_a_snapshot_sta
                 ("services", "prevention"),
                 ("services", "social-welfare"),
                 ("coordinator_contact", "livcr@gent.test"),
+                ("coordinator_account", &member_id.to_string()),
                 ("contact_consent", "yes"),
                 ("action", "send"),
             ],
@@ -189,6 +210,15 @@ async fn a_declaration_accepted_by_an_advisor_changes_the_map_and_a_snapshot_sta
     assert_eq!(gent["cell"]["name"], "LIVC-R Gent");
     assert_eq!(gent["since"], "2019-01-01");
     assert_eq!(gent["source_type"], "declaration");
+    let cell_id = gent["cell"]["id"].as_i64().expect("cell id");
+    assert_eq!(
+        app.state
+            .registry()
+            .cell(cell_id)
+            .and_then(|c| c.coordinator_user_id),
+        Some(member_id),
+        "the coordinator role is linked to the member's account"
+    );
     let summary = json(&app, "/api/v1/cartography/summary").await.1;
     assert_eq!(area(&summary, "BE")["cells"], 1);
     assert_eq!(area(&summary, "VLG")["municipalities_covered"], 1);
