@@ -446,7 +446,12 @@ impl Display for AreaLabel<'_> {
         )?;
         match self.area.cell_name {
             Some(cell) if !cell.is_empty() => {
-                if self.cell_label.is_empty() {
+                // Most cells are named after their kind already ("LIVC-R Gent"): the label
+                // would only be read out twice.
+                let named = cell
+                    .to_lowercase()
+                    .contains(&self.cell_label.to_lowercase());
+                if self.cell_label.is_empty() || named {
                     write!(f, " ({})", Esc(cell))
                 } else {
                     write!(f, " ({} {})", Esc(self.cell_label), Esc(cell))

@@ -1105,6 +1105,7 @@ fn cell_choices(state: &AppState, selected: Option<i64>) -> Vec<minijinja::Value
         .collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn municipality_registry_page(
     state: &AppState,
     lang: Lang,
@@ -1113,6 +1114,7 @@ async fn municipality_registry_page(
     error: Option<String>,
     notice: Option<String>,
     status: StatusCode,
+    kept: Option<&FormData>,
 ) -> Result<Response, AppError> {
     let geography = state.geography();
     let municipality = geography.municipality(nis).ok_or(AppError::NotFound)?;
@@ -1162,8 +1164,21 @@ async fn municipality_registry_page(
             sources => Source::ALL.iter().filter(|s| **s != Source::Merger).map(|s| minijinja::context! {
                 code => s.code(), label => state.i18n.t(lang, s.label_key()),
             }).collect::<Vec<_>>(),
-            cells => cell_choices(state, entry.and_then(|e| e.cell_id)),
+            cells => cell_choices(
+                state,
+                match kept {
+                    Some(form) => form.get("cell").parse().ok(),
+                    None => entry.and_then(|e| e.cell_id),
+                },
+            ),
             today_value => today.to_string(),
+            kept => minijinja::context! {
+                effective_on => kept.map(|f| f.get("effective_on").to_string()).unwrap_or_else(|| today.to_string()),
+                status => kept.map(|f| f.get("status").to_string()).unwrap_or_default(),
+                source => kept.map(|f| f.get("source").to_string()).unwrap_or_default(),
+                new_cell => kept.map(|f| f.get("new_cell").to_string()).unwrap_or_default(),
+                source_reference => kept.map(|f| f.get("source_reference").to_string()).unwrap_or_default(),
+            },
             error => error,
             notice => notice,
         },
@@ -1177,7 +1192,7 @@ pub async fn municipality_registry(
     CurrentUser(user): CurrentUser,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    municipality_registry_page(&state, lang, &user, &nis, None, None, StatusCode::OK).await
+    municipality_registry_page(&state, lang, &user, &nis, None, None, StatusCode::OK, None).await
 }
 
 pub async fn record_observation(
@@ -1215,7 +1230,10 @@ pub async fn record_observation(
     }
     let actor = actor_of(&user, &ip);
     let ctx = crate::identity::context(&state);
+    // "No LIVC-R" and "unknown" have no cell: a cell still selected in the form is ignored.
+    let without_cell = matches!(status, Some(Observed::None | Observed::Unknown));
     let mut cell_id: Option<i64> = match form.get("cell") {
+        _ if without_cell => None,
         "" => None,
         text => match text.parse::<i64>() {
             Ok(id) if state.registry().cell(id).is_some() => Some(id),
@@ -1225,7 +1243,11 @@ pub async fn record_observation(
             }
         },
     };
-    let new_cell_name = form.get("new_cell").trim().to_string();
+    let new_cell_name = if without_cell {
+        String::new()
+    } else {
+        form.get("new_cell").trim().to_string()
+    };
     if let (None, Some(status), Some(effective_on), Some(source)) =
         (&error, status, effective_on, source)
     {
@@ -1301,6 +1323,7 @@ pub async fn record_observation(
                         None,
                         Some(notice),
                         StatusCode::OK,
+                        None,
                     )
                     .await;
                 }
@@ -1316,6 +1339,7 @@ pub async fn record_observation(
         error,
         None,
         StatusCode::UNPROCESSABLE_ENTITY,
+        Some(&form),
     )
     .await
 }

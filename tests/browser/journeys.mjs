@@ -1,9 +1,20 @@
 // Browser journeys for the Radix web interface: headless Debian Chromium driven by
-// playwright-core, with axe-core accessibility checks on every public page in every language.
+// playwright-core, with axe-core accessibility checks on every public page in every language
+// (including the national LIVC-R map: /{lang}/cartography with filters and its error state,
+// the coverage history, the snapshot archive and the embeddable map for partner sites).
 //
 // Before the server starts, an administrator is created with `radix user create-admin` in the
-// same temporary data directory; the journeys then sign in (password, TOTP enrolment computed
-// here from the shown secret, recovery code), use the administration screens, and sign out.
+// same temporary data directory; the server is then started with `serve --demo`, which adds a
+// fictitious LIVC-R history and demonstration accounts (every page then shows the demo banner).
+// The journeys sign in (password, TOTP enrolment computed here from the shown secret, recovery
+// code), use the administration screens, and sign out.
+//
+// The "done means" journey then follows one LIVC-R declaration end to end, each role in its own
+// browser context: the municipal demo account of Gent declares its cell ("Mijn LIVC-R", one
+// refused founding date first), the advisor (second factor enrolled at first sign-in) accepts
+// it, the public map, table and municipality page show it; the back office publishes a
+// snapshot, then records "no LIVC-R" for Gent: the live map changes, the snapshot and the map
+// of an earlier date do not. Keyboard access to the map and a 360 px viewport are checked too.
 //
 // Usage (from the repository root, after `cargo build` and `npm ci` in tests/browser):
 //   node tests/browser/journeys.mjs
@@ -11,11 +22,13 @@
 // Environment:
 //   RADIX_BIN        server binary (default: target/debug/radix)
 //   CHROMIUM_PATH    browser executable (default: /usr/bin/chromium; never downloaded)
-//   SCREENSHOT_DIR   when set, full-page screenshots of /nl/, /en/municipalities/21009 and,
-//                    signed in, /nl/account and /nl/admin/accounts at 1280 px wide are written there
+//   SCREENSHOT_DIR   when set, full-page screenshots of /nl/, /en/municipalities/21009,
+//                    /nl/cartography and, signed in, /nl/account and /nl/admin/accounts at
+//                    1280 px wide are written there
 //
 // The last line printed is always `N passed, M failed`; the exit code is 1 when anything failed.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, mkdirSync, existsSync } from 'node:fs';
@@ -32,7 +45,10 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const AXE_SOURCE_PATH = path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || '';
 
-const TOTAL_TIMEOUT_MS = 5 * 60 * 1000;
+// The national map pages (565 linked areas and a 565-row table, in four languages, three
+// variants each) make axe slow — about 10 s a page on two busy cores. The whole run takes about
+// 3.5 minutes there (public pages of two languages side by side); 7 minutes leave room.
+const TOTAL_TIMEOUT_MS = 7 * 60 * 1000;
 const CLI_TIMEOUT_MS = 60 * 1000;
 const HEALTH_TIMEOUT_MS = 60 * 1000;
 const NAV_TIMEOUT_MS = 20 * 1000;
@@ -44,6 +60,16 @@ const ADMIN = {
   password: 'Wolken boven de Schelde in maart',
   language: 'nl',
 };
+// Fictitious accounts added by `radix serve --demo` (src/demo/mod.rs); staff accounts enrol a
+// second factor at their first sign-in, municipal accounts have none.
+const DEMO_PASSWORD = 'Demonstratie zonder echte gegevens';
+const DEMO = {
+  gent: 'gent@demo.radix.invalid',
+  advisor: 'advisor@demo.radix.invalid',
+  backoffice: 'backoffice@demo.radix.invalid',
+};
+const GENT = '44021';
+const CELL_NAME = 'LIVC-R Gent (browsertest)';
 const INVITEE = {
   email: 'prevention@gent.be',
   name: 'Élodie Dupont-Van den Broeck',
@@ -86,6 +112,27 @@ function pagesFor(lang) {
     { name: 'not found', path: `/${lang}/no-such-page`, status: 404 },
     { name: 'sign-in', path: `/${lang}/sign-in`, status: 200, expectSelector: '#email' },
     { name: 'password reset', path: `/${lang}/password-reset`, status: 200, expectSelector: '#email' },
+    {
+      name: 'national map',
+      path: `/${lang}/cartography`,
+      status: 200,
+      expectSelector: ['svg a.map-link[aria-label]', 'ul.legend li', 'table.summary-table', 'table.status-table th[aria-sort] a'],
+    },
+    {
+      name: 'national map on a date, one region',
+      path: `/${lang}/cartography?date=2019-06-15&region=WAL`,
+      status: 200,
+      expectSelector: ['svg a.map-link[aria-label]', 'table.status-table tbody tr'],
+    },
+    {
+      name: 'national map with error state',
+      path: `/${lang}/cartography?date=2019-02-30`,
+      status: 200,
+      expectSelector: '.error-summary',
+    },
+    { name: 'coverage history', path: `/${lang}/cartography/history`, status: 200, expectSelector: ['main svg', 'main table tbody tr'] },
+    { name: 'snapshot archive', path: `/${lang}/cartography/snapshots`, status: 200, expectSelector: 'main h1' },
+    { name: 'embeddable map', path: `/${lang}/cartography/embed`, status: 200, expectSelector: ['main svg a.map-link', 'ul.legend li'] },
   ];
 }
 
@@ -107,8 +154,11 @@ const results = []; // { name, ok, details: string[] }
 function record(name, problems) {
   const ok = problems.length === 0;
   results.push({ name, ok, details: problems });
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}`);
-  if (!ok) for (const p of problems) console.log(`       - ${p}`);
+  const lines = [`${ok ? 'ok  ' : 'FAIL'} ${name}`];
+  if (!ok) for (const p of problems) lines.push(`       - ${p}`);
+  const slot = observed();
+  if (slot.lines) slot.lines.push(...lines);
+  else for (const line of lines) console.log(line);
 }
 
 async function check(name, fn) {
@@ -154,6 +204,7 @@ let childExited = false;
 let cliChild = null; // the short-lived `radix user create-admin` process, while it runs
 const serverLog = [];
 let context = null;
+let actorBrowser = null; // a second browser: one fresh context per role in the "done means" journey
 const tempDirs = [];
 
 function killChild(signal = 'SIGTERM') {
@@ -195,6 +246,11 @@ async function stopChild() {
 }
 
 async function closeBrowser() {
+  if (actorBrowser) {
+    const browser = actorBrowser;
+    actorBrowser = null;
+    await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 10000))]);
+  }
   if (!context) return;
   const ctx = context;
   context = null;
@@ -285,7 +341,9 @@ async function startServer() {
     return [];
   });
 
-  child = spawn(RADIX_BIN, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+  // --demo: the fictitious LIVC-R history gives the map content, and the demo accounts (one
+  // per role) drive the declaration journey. Loading it next to the real administrator is fine.
+  child = spawn(RADIX_BIN, ['serve', '--demo', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir], {
     cwd: REPO,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -324,26 +382,50 @@ async function startServer() {
 // ---------------------------------------------------------------------------------------------
 // Per-page observation: console errors, page errors, CSP violations, dialogs
 
-const observed = { console: [], pageErrors: [], csp: [], dialogs: [] };
-let axeActive = false;
+// What a page reported since its last navigation lives in an observation slot. The public pages
+// of two languages are checked side by side on two pages (axe on the national map is CPU-bound:
+// about 10 s a page), each page with its own slot; the code driving a page finds the slot through
+// an AsyncLocalStorage, and everything else uses the main slot. `lines`, when set, collects the
+// printed results of a language so that its block is printed in one piece.
+function newSlot() {
+  return { console: [], pageErrors: [], csp: [], dialogs: [], axeActive: false, lines: null };
+}
+const mainSlot = newSlot();
+const slotOfPage = new WeakMap();
+const slotStore = new AsyncLocalStorage();
 
-function resetObserved() {
-  observed.console = [];
-  observed.pageErrors = [];
-  observed.csp = [];
-  observed.dialogs = [];
+function observed() {
+  return slotStore.getStore() || mainSlot;
 }
 
-function observe(page) {
+function resetObserved() {
+  const o = observed();
+  o.console = [];
+  o.pageErrors = [];
+  o.csp = [];
+  o.dialogs = [];
+}
+
+function observe(page, slot = mainSlot) {
+  slotOfPage.set(page, slot);
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
-    observed.console.push({ text: msg.text(), url: msg.location()?.url || '', duringAxe: axeActive });
+    slot.console.push({ text: msg.text(), url: msg.location()?.url || '', duringAxe: slot.axeActive });
   });
-  page.on('pageerror', (err) => observed.pageErrors.push(err.message.split('\n')[0]));
+  page.on('pageerror', (err) => slot.pageErrors.push(err.message.split('\n')[0]));
   page.on('dialog', (dialog) => {
-    observed.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+    slot.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     dialog.dismiss().catch(() => {});
   });
+}
+
+// The CDP binding through which CSP_LISTENER reports, for a browser context.
+async function listenForCsp(ctx) {
+  await ctx.exposeBinding('__radixReportCsp', (source, v) => {
+    const slot = (source.page && slotOfPage.get(source.page)) || mainSlot;
+    slot.csp.push({ ...v, duringAxe: slot.axeActive });
+  });
+  await ctx.addInitScript({ content: CSP_LISTENER });
 }
 
 // Reported from the page through a CDP binding, so the listener works under the site's CSP.
@@ -364,7 +446,8 @@ const CSP_LISTENER = `
 let axeSource = '';
 
 async function runAxe(page) {
-  axeActive = true;
+  const slot = observed();
+  slot.axeActive = true;
   try {
     // Evaluated through the DevTools protocol, which the page's CSP (script-src 'self', no
     // inline scripts) does not govern: no bypassCSP needed, so real CSP violations stay visible.
@@ -386,7 +469,7 @@ async function runAxe(page) {
   } finally {
     // Let any event queued by the injection arrive before the window closes.
     await page.waitForTimeout(50);
-    axeActive = false;
+    slot.axeActive = false;
   }
 }
 
@@ -397,18 +480,19 @@ function describeViolation(v) {
 // Problems noticed outside the axe injection window (console, page errors, CSP, dialogs).
 function hygieneProblems({ allowDocumentStatus = false, pageUrl = '' } = {}) {
   const problems = [];
-  for (const c of observed.console) {
+  const observations = observed();
+  for (const c of observations.console) {
     if (c.duringAxe) continue;
     // Chromium logs a non-2xx main document as "Failed to load resource"; that is expected here.
     if (allowDocumentStatus && /Failed to load resource/.test(c.text) && c.url === pageUrl) continue;
     problems.push(`console error: ${c.text}${c.url ? ` (${c.url})` : ''}`);
   }
-  for (const e of observed.pageErrors) problems.push(`page error: ${e}`);
-  for (const v of observed.csp) {
+  for (const e of observations.pageErrors) problems.push(`page error: ${e}`);
+  for (const v of observations.csp) {
     if (v.duringAxe) continue;
     problems.push(`CSP violation: ${v.directive} blocked ${v.blocked || '?'} at ${v.source || '?'}:${v.line || '?'}`);
   }
-  for (const d of observed.dialogs) problems.push(`dialog opened: ${d}`);
+  for (const d of observations.dialogs) problems.push(`dialog opened: ${d}`);
   return problems;
 }
 
@@ -436,8 +520,8 @@ async function auditShownPage(page, label, { url, response, loadError = null, la
     if (htmlLang !== lang) problems.push(`${url}: <html lang="${htmlLang}">, expected "${lang}"`);
     const title = await page.title();
     if (!title.trim()) problems.push(`${url}: empty <title>`);
-    if (expectSelector && (await page.locator(expectSelector).count()) === 0) {
-      problems.push(`${url}: expected ${expectSelector} on the page`);
+    for (const selector of [].concat(expectSelector || [])) {
+      if ((await page.locator(selector).count()) === 0) problems.push(`${url}: expected ${selector} on the page`);
     }
     return problems;
   });
@@ -480,11 +564,15 @@ async function checkPage(page, base, lang, spec) {
 // Clicks `selector` (a submit button) and waits for the page that finally loads: the
 // document response after any redirects. Resets the observations first, like goto().
 async function submitForm(page, selector) {
+  // Fail at once, with the reason, when there is nothing to click.
+  if ((await page.locator(selector).count()) === 0) throw new Error(`no ${selector} on ${page.url()}`);
   resetObserved();
   const finalDocument = page.waitForResponse(
     (r) => r.request().isNavigationRequest() && r.request().frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400),
     { timeout: NAV_TIMEOUT_MS },
   );
+  // When the click itself fails, that is the error reported; the wait then times out unheard.
+  finalDocument.catch(() => {});
   await page.click(selector);
   const response = await finalDocument;
   await page.waitForLoadState('load');
@@ -1062,6 +1150,546 @@ async function journeysSignedIn(page, base) {
   await journeyInvitationPage(page, base, invitationPath);
 }
 
+// ---------------------------------------------------------------------------------------------
+// "Done means": one LIVC-R declaration from the municipality to the public map and back, each
+// role in its own browser context (a second browser; the persistent context keeps the
+// administrator's history out of it).
+
+async function newActorPage() {
+  if (!actorBrowser) {
+    actorBrowser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60 * 1000 });
+  }
+  const ctx = await actorBrowser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
+  ctx.setDefaultTimeout(NAV_TIMEOUT_MS);
+  await listenForCsp(ctx);
+  const page = await ctx.newPage();
+  observe(page);
+  return page;
+}
+
+// The trimmed text of the single element matching `selector`, or null (no waiting).
+async function textOf(page, selector) {
+  const el = page.locator(selector);
+  if ((await el.count()) !== 1) return null;
+  return ((await el.textContent()) || '').replace(/\s+/g, ' ').trim();
+}
+
+// The status-table row of a municipality on a /{lang}/cartography page.
+function mapRow(lang, nis) {
+  return `table.status-table tbody tr:has(th a[href="/${lang}/municipalities/${nis}"])`;
+}
+
+// A first sign-in of a demo staff account: password, then the enrolment of the second factor
+// with a code computed here from the secret shown. Returns true when the account is signed in.
+async function signInStaffFirstTime(page, base, lang, email, who) {
+  let signedIn = false;
+  await check(`done: ${who} (${email}) signs in on /${lang}/sign-in and enrols a second factor`, async () => {
+    await submitSignIn(page, base, lang, email, DEMO_PASSWORD);
+    const { pathname } = new URL(page.url());
+    if (!/^\/(nl|fr|de|en)\/account\/second-factor$/.test(pathname)) {
+      return [`landed on ${page.url()}, expected the second-factor enrolment (/…/account/second-factor)`];
+    }
+    const secret = await textOf(page, 'main p.secret');
+    if (!secret || !/^[A-Z2-7 ]{16,}=*$/.test(secret)) return [`no base32 secret in p.secret (got "${secret}")`];
+    await page.fill('#code', totp(base32Decode(secret)));
+    const response = await submitForm(page, ENROL_BUTTON);
+    const problems = [];
+    if (response.status() !== 200) problems.push(`enrolment answered HTTP ${response.status()}, expected 200`);
+    const codes = await page.locator('main ul.codes li').count();
+    if (codes !== 10) problems.push(`${codes} recovery codes shown after the enrolment, expected 10`);
+    signedIn = (await page.locator(SIGN_OUT_BUTTON).count()) === 1;
+    if (!signedIn) problems.push('no sign-out button in the header: not signed in');
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  return signedIn;
+}
+
+// "Declare or update" starts from what the registry knows of the current cell (the demo history
+// gives Gent a cell founded in 2018 whose rules were adopted in 2019): the journey states its own
+// declaration completely — no rules date (it could not precede the new founding date), exactly
+// two services, no contacts.
+async function fillDeclaration(page, foundedOn) {
+  await page.check('#situation-own');
+  await page.fill('#cell_name', CELL_NAME);
+  await page.fill('#founded_on', foundedOn);
+  await page.uncheck('#rules_adopted');
+  await page.fill('#rules_adopted_on', '');
+  for (const box of await page.locator('#services input[type=checkbox]').all()) await box.uncheck();
+  await page.check('#service-police');
+  await page.check('#service-prevention');
+  await page.selectOption('#meeting_frequency', 'quarterly');
+  await page.fill('#coordinator_contact', '');
+  await page.fill('#information_officer_contact', '');
+  await page.uncheck('#contact_consent_box');
+}
+
+// a. Gent declares its cell. Returns the declaration id ('' when it could not be sent).
+async function doneMunicipalDeclares(page, base) {
+  const myPath = '/nl/livc-r/declarations';
+  const myLink = `nav.account-nav a[href="${myPath}"]`;
+  let response = null;
+  let loadError = null;
+  await check(`done: ${DEMO.gent} signs in without a second factor; the header offers "Mijn LIVC-R"`, async () => {
+    await submitSignIn(page, base, 'nl', DEMO.gent, DEMO_PASSWORD);
+    const problems = [];
+    if (new URL(page.url()).pathname.startsWith('/nl/sign-in')) return [`still on ${page.url()} after signing in`];
+    if ((await page.locator(SIGN_OUT_BUTTON).count()) !== 1) problems.push('no sign-out button in the header: not signed in');
+    const text = await textOf(page, myLink);
+    if (text === null) problems.push(`no single ${myLink} in the header`);
+    else if (text !== 'Mijn LIVC-R') problems.push(`the account link reads "${text}", expected "Mijn LIVC-R"`);
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  try {
+    response = await submitForm(page, myLink);
+  } catch (err) {
+    loadError = errorText(err);
+  }
+  await auditShownPage(page, `[nl] done: my LIVC-R ${myPath} (municipal)`, {
+    url: `${base}${myPath}`,
+    response,
+    loadError,
+    lang: 'nl',
+    statuses: [200],
+    expectSelector: `main form[action="/nl/livc-r/declarations/new"] input[name=nis][value="${GENT}"]`,
+  });
+  if (loadError) return '';
+
+  // "Declare or update" for Gent.
+  const startButton = `main section:has(input[name=nis][value="${GENT}"]) form[action="/nl/livc-r/declarations/new"] button[type=submit]`;
+  let declId = '';
+  response = null;
+  loadError = null;
+  try {
+    response = await submitForm(page, startButton);
+    const m = new URL(page.url()).pathname.match(/^\/nl\/livc-r\/declarations\/([^/]+)$/);
+    if (m && m[1] !== 'new') declId = m[1];
+  } catch (err) {
+    loadError = errorText(err);
+  }
+  await check('done: "Declare or update" for Gent opens a declaration form /nl/livc-r/declarations/{id}', async () => {
+    if (loadError) return [`pressing the button failed: ${loadError}`];
+    const problems = [];
+    if (!declId) problems.push(`landed on ${page.url()}, expected /nl/livc-r/declarations/{id}`);
+    if (response.status() !== 200) problems.push(`HTTP ${response.status()}, expected 200`);
+    if ((await page.locator('main form.declaration-form').count()) !== 1) problems.push('no form.declaration-form on the page');
+    return problems;
+  });
+  if (!declId) return '';
+  const formUrl = `${base}/nl/livc-r/declarations/${declId}`;
+  await auditShownPage(page, `[nl] done: declaration form /nl/livc-r/declarations/${declId}`, {
+    url: formUrl,
+    response,
+    lang: 'nl',
+    statuses: [200],
+    expectSelector: ['#situation-own', '#cell_name', '#founded_on', '#service-police', '#meeting_frequency', '#contact_consent_box'],
+  });
+
+  // A founding date before 2015 is refused: 422, the summary links to the field.
+  const sendButton = 'main form.declaration-form button[name=action][value=send]';
+  response = null;
+  loadError = null;
+  try {
+    await fillDeclaration(page, '2014-05-04');
+    response = await submitForm(page, sendButton);
+  } catch (err) {
+    loadError = errorText(err);
+  }
+  await auditShownPage(page, '[nl] done: declaration with a founding date in 2014', {
+    url: formUrl,
+    response,
+    loadError,
+    lang: 'nl',
+    statuses: [422],
+    expectSelector: ['.error-summary a[href="#founded_on"]', '#founded_on[aria-describedby~="founded-error"]'],
+  });
+  if (!loadError) {
+    await check('[nl] done: the refused declaration keeps what was typed', async () => {
+      const problems = [];
+      if (!(await page.isChecked('#situation-own'))) problems.push('#situation-own is no longer checked');
+      if ((await page.inputValue('#cell_name')) !== CELL_NAME) problems.push(`#cell_name is "${await page.inputValue('#cell_name')}"`);
+      if ((await page.inputValue('#founded_on')) !== '2014-05-04') problems.push(`#founded_on is "${await page.inputValue('#founded_on')}"`);
+      for (const box of ['#service-police', '#service-prevention']) {
+        if (!(await page.isChecked(box))) problems.push(`${box} is no longer checked`);
+      }
+      if ((await page.inputValue('#meeting_frequency')) !== 'quarterly') problems.push(`#meeting_frequency is "${await page.inputValue('#meeting_frequency')}"`);
+      return problems;
+    });
+  }
+
+  // The valid declaration.
+  response = null;
+  loadError = null;
+  try {
+    await fillDeclaration(page, '2020-05-04');
+    response = await submitForm(page, sendButton);
+  } catch (err) {
+    loadError = errorText(err);
+  }
+  let sent = false;
+  await check(`done: sending the declaration redirects to /nl/livc-r/declarations/${declId} with a success message`, async () => {
+    if (loadError) return [`sending failed: ${loadError}`];
+    const problems = [];
+    const { pathname } = new URL(page.url());
+    if (pathname !== `/nl/livc-r/declarations/${declId}`) problems.push(`landed on ${page.url()}`);
+    if (response.status() !== 200) problems.push(`HTTP ${response.status()}, expected 200`);
+    if ((await page.locator('main .error-summary').count()) !== 0) {
+      problems.push(`error shown: ${await textOf(page, 'main .error-summary')}`);
+    }
+    if ((await page.locator('main .success').count()) < 1) problems.push('no .success message');
+    if ((await page.locator('main form.declaration-form').count()) !== 0) problems.push('the sent declaration is still shown as an editable form');
+    if (!((await textOf(page, 'main')) || '').includes(CELL_NAME)) problems.push(`the page does not show the cell name "${CELL_NAME}"`);
+    sent = pathname === `/nl/livc-r/declarations/${declId}` && response.status() === 200 && (await page.locator('main .success').count()) > 0;
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  if (!loadError) {
+    await auditShownPage(page, `[nl] done: declaration sent /nl/livc-r/declarations/${declId}`, {
+      url: formUrl,
+      response,
+      lang: 'nl',
+      statuses: [200],
+      expectSelector: 'main .success',
+    });
+  }
+  await journeySignOut(page, base, myPath);
+  return sent ? declId : '';
+}
+
+// b. The advisor accepts it.
+async function doneAdvisorAccepts(page, base, declId) {
+  if (!(await signInStaffFirstTime(page, base, 'nl', DEMO.advisor, 'advisor'))) return false;
+  const reviewPath = `/nl/registry/declarations/${declId}`;
+  await checkPage(page, base, 'nl', {
+    name: 'done: registry queue (advisor)',
+    path: '/nl/registry',
+    status: 200,
+    expectSelector: `main table a[href="${reviewPath}"]`,
+  });
+  let response = null;
+  let loadError = null;
+  try {
+    response = await submitForm(page, `main a[href="${reviewPath}"]`);
+  } catch (err) {
+    loadError = errorText(err);
+  }
+  await auditShownPage(page, `[nl] done: review ${reviewPath}`, {
+    url: `${base}${reviewPath}`,
+    response,
+    loadError,
+    lang: 'nl',
+    statuses: [200],
+    expectSelector: ['#effective_on', 'main form button[name=decision][value=accept]'],
+  });
+  if (loadError) return false;
+  let accepted = false;
+  await check(`done: the advisor accepts declaration #${declId} with the prefilled date`, async () => {
+    const problems = [];
+    if (!((await textOf(page, 'main dl.facts')) || '').includes(CELL_NAME)) problems.push(`the review does not show "${CELL_NAME}"`);
+    const effective = await page.inputValue('#effective_on');
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(effective)) problems.push(`#effective_on is "${effective}", expected a prefilled date`);
+    const res = await submitForm(page, 'main form button[name=decision][value=accept]');
+    if (new URL(page.url()).pathname !== '/nl/registry') {
+      problems.push(`landed on ${page.url()} (HTTP ${res.status()}), expected /nl/registry`);
+      const error = await textOf(page, 'main .error-summary');
+      if (error) problems.push(`error shown: ${error}`);
+      return problems;
+    }
+    accepted = true;
+    if ((await page.locator(`main table a[href="${reviewPath}"]`).count()) !== 0) problems.push(`#${declId} is still in the table of pending declarations`);
+    if ((await page.locator(`main ul a[href="${reviewPath}"]`).count()) !== 1) problems.push(`#${declId} is not in the list of recent decisions`);
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  await journeySignOut(page, base, '/nl/registry');
+  return accepted;
+}
+
+// c. The public sees the accepted cell.
+async function donePublicSeesCell(page, base) {
+  await check(`done: public /nl/cartography shows "${CELL_NAME}" for Gent in the table and on the map`, async () => {
+    const response = await goto(page, `${base}/nl/cartography`);
+    const problems = [];
+    if (response.status() !== 200) problems.push(`HTTP ${response.status()}`);
+    if ((await page.locator(SIGN_OUT_BUTTON).count()) !== 0) problems.push('the public context is signed in');
+    const row = await textOf(page, mapRow('nl', GENT));
+    if (row === null) problems.push('no single table row for Gent (44021)');
+    else if (!row.includes(CELL_NAME)) problems.push(`the Gent row reads "${row}"`);
+    const labels = await page.locator('svg a.map-link[aria-label^="Gent:"]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    if (labels.length !== 1) problems.push(`${labels.length} map links with an aria-label starting with "Gent:", expected 1`);
+    else if (!labels[0].includes(CELL_NAME)) problems.push(`the map link for Gent is labelled "${labels[0]}"`);
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  // The cell-name hint of the declaration form suggests names like "LIVC-R Gent"; the map then
+  // should not name the cell as "LIVC-R LIVC-R Gent" (the map adds the abbreviation itself).
+  await check('done: map link names on /nl/cartography do not repeat the abbreviation ("(LIVC-R LIVC-R …)")', async () => {
+    const stutter = await page.locator('svg a.map-link').evaluateAll((els) =>
+      els.map((e) => e.getAttribute('aria-label') || '').filter((l) => /\((LIVC-R|CSIL-R|LIVS-R) \1\b/.test(l)),
+    );
+    return stutter.length ? [`${stutter.length} map links are named like "${stutter.find((l) => l.startsWith('Gent:')) || stutter[0]}"`] : [];
+  });
+  await check(`done: public /nl/municipalities/${GENT} shows "${CELL_NAME}" in its LIVC-R section`, async () => {
+    await goto(page, `${base}/nl/municipalities/${GENT}`);
+    const section = await textOf(page, 'main section[aria-labelledby=livcr-heading]');
+    const problems = [];
+    if (section === null) problems.push('no single LIVC-R section (section[aria-labelledby=livcr-heading])');
+    else if (!section.includes(CELL_NAME)) problems.push(`the LIVC-R section reads "${section.slice(0, 200)}"`);
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+}
+
+// The sort links of the status table: aria-sort follows the chosen column.
+async function doneSortTable(page, base) {
+  await check('done: /nl/cartography table sorted by status through its header link', async () => {
+    await goto(page, `${base}/nl/cartography`);
+    const link = 'table.status-table thead th[aria-sort] a[href*="sort=status"]';
+    if ((await page.locator(link).count()) !== 1) return [`no single ${link}`];
+    await submitForm(page, link);
+    const problems = [];
+    const u = new URL(page.url());
+    if (u.searchParams.get('sort') !== 'status') problems.push(`URL is ${page.url()}, expected sort=status`);
+    const sorts = await page.locator('table.status-table thead th[aria-sort]').evaluateAll((ths) => ths.map((th) => th.getAttribute('aria-sort')));
+    const active = sorts.filter((s) => s === 'ascending' || s === 'descending');
+    if (active.length !== 1) problems.push(`${active.length} sorted columns (aria-sort ascending/descending), expected 1`);
+    // The sorted column's link now offers the other direction (sort=status&dir=desc).
+    const statusTh = page.locator('table.status-table thead th[aria-sort]:has(a[href*="sort=status"])');
+    const statusSort = (await statusTh.count()) === 1 ? await statusTh.getAttribute('aria-sort') : 'missing';
+    if (statusSort !== 'ascending') problems.push(`the status column has aria-sort="${statusSort}", expected "ascending"`);
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+}
+
+// d. The back office publishes a snapshot, then records "no LIVC-R" for Gent.
+async function doneBackofficeSnapshotAndObservation(staffPage, publicPage, base) {
+  if (!(await signInStaffFirstTime(staffPage, base, 'fr', DEMO.backoffice, 'back office'))) return;
+  const page = staffPage;
+  await checkPage(page, base, 'fr', {
+    name: 'done: snapshot form (back office)',
+    path: '/fr/registry/snapshots',
+    status: 200,
+    expectSelector: ['#date', '#title', '#method'],
+  });
+  let response = null;
+  let loadError = null;
+  try {
+    response = await submitForm(page, 'main form[action="/fr/registry/snapshots"] button[type=submit]');
+  } catch (err) {
+    loadError = errorText(err);
+  }
+  let snapshotUrl = '';
+  let snapshotGentRow = '';
+  await check('done: publishing the prefilled snapshot lands on /fr/cartography/snapshots/{id}', async () => {
+    if (loadError) return [`publishing failed: ${loadError}`];
+    const problems = [];
+    if (!/^\/fr\/cartography\/snapshots\/[^/]+$/.test(new URL(page.url()).pathname)) {
+      problems.push(`landed on ${page.url()} (HTTP ${response.status()})`);
+      const error = await textOf(page, 'main .error-summary');
+      if (error) problems.push(`error shown: ${error}`);
+      return problems;
+    }
+    snapshotUrl = page.url();
+    const row = await textOf(page, `main table tbody tr:has(th a[href="/fr/municipalities/${GENT}"])`);
+    if (row === null) problems.push('no single row for Gent (44021) in the snapshot table');
+    else if (!row.includes(CELL_NAME)) problems.push(`the Gent row of the snapshot reads "${row}"`);
+    snapshotGentRow = row || '';
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  if (!snapshotUrl) return;
+  await auditShownPage(page, `[fr] done: snapshot ${new URL(snapshotUrl).pathname}`, {
+    url: snapshotUrl,
+    response,
+    lang: 'fr',
+    statuses: [200],
+    expectSelector: 'main table tbody tr',
+  });
+
+  const registryPath = `/fr/registry/municipalities/${GENT}`;
+  await checkPage(page, base, 'fr', {
+    name: 'done: municipality in the registry (back office)',
+    path: registryPath,
+    status: 200,
+    expectSelector: ['#status', '#source', '#effective_on'],
+  });
+  // The form preselects the current cell, and "none" cannot be linked to a cell: a first
+  // submission with only the status and the source may be refused (422) with a summary. That
+  // error state is audited; the observation is then recorded with "no cell" chosen.
+  const recordButton = `main form[action="${registryPath}"] button[type=submit]`;
+  response = null;
+  loadError = null;
+  try {
+    await page.selectOption('#status', 'none');
+    await page.selectOption('#source', 'advisor');
+    response = await submitForm(page, recordButton);
+  } catch (err) {
+    loadError = errorText(err);
+  }
+  if (!loadError && response.status() === 422) {
+    await auditShownPage(page, `[fr] done: "none" observation with the current cell still selected ${registryPath}`, {
+      url: `${base}${registryPath}`,
+      response,
+      lang: 'fr',
+      statuses: [422],
+      expectSelector: 'main .error-summary',
+    });
+    await check('[fr] done: the refused observation keeps the chosen status and source', async () => {
+      const problems = [];
+      const status = await page.inputValue('#status');
+      const source = await page.inputValue('#source');
+      if (status !== 'none') problems.push(`#status is "${status}" again, "none" was chosen`);
+      if (source !== 'advisor') problems.push(`#source is "${source}" again, "advisor" was chosen`);
+      return problems;
+    });
+    response = null;
+    try {
+      await page.selectOption('#status', 'none');
+      await page.selectOption('#cell', '');
+      await page.selectOption('#source', 'advisor');
+      response = await submitForm(page, recordButton);
+    } catch (err) {
+      loadError = errorText(err);
+    }
+  }
+  let recorded = false;
+  await check(`done: the back office records "none" for Gent (${registryPath})`, async () => {
+    if (loadError) return [`recording failed: ${loadError}`];
+    const problems = [];
+    if (response.status() !== 200) problems.push(`HTTP ${response.status()}, expected 200`);
+    if (new URL(page.url()).pathname !== registryPath) problems.push(`landed on ${page.url()}`);
+    const error = await textOf(page, 'main .error-summary');
+    if (error) problems.push(`error shown: ${error}`);
+    if ((await page.locator('main .success').count()) < 1) problems.push('no .success message');
+    else recorded = true;
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  if (recorded) {
+    await auditShownPage(page, `[fr] done: observation recorded ${registryPath}`, {
+      url: `${base}${registryPath}`,
+      response,
+      lang: 'fr',
+      statuses: [200],
+      expectSelector: 'main .success',
+    });
+  }
+
+  // The public: the live map changed; the snapshot and an earlier date did not.
+  await check('done: public /fr/cartography now shows Gent with the legend\'s "none" label', async () => {
+    const p = publicPage;
+    await goto(p, `${base}/fr/cartography`);
+    const problems = [];
+    // The legend reads "<swatch> {label}: <strong>{count}</strong> ({share})": the label is the
+    // text before the count.
+    const noneLabel = await p.locator('ul.legend li:has(.swatch.status-none)').evaluateAll((lis) =>
+      lis.map((li) => {
+        let text = '';
+        for (const node of li.childNodes) {
+          if (node.nodeType === Node.ELEMENT_NODE && node.tagName === 'STRONG') break;
+          if (node.nodeType === Node.TEXT_NODE) text += node.textContent;
+        }
+        return text.replace(/[\s\u00a0\u202f]*:[\s\u00a0\u202f]*$/, '').trim();
+      }),
+    );
+    if (noneLabel.length !== 1 || !noneLabel[0]) return [`no single legend entry with .swatch.status-none (${JSON.stringify(noneLabel)})`];
+    const label = noneLabel[0];
+    const row = p.locator(mapRow('fr', GENT));
+    if ((await row.count()) !== 1) return ['no single table row for Gent (44021)'];
+    const text = ((await row.textContent()) || '').replace(/\s+/g, ' ').trim();
+    if (!text.includes(label)) problems.push(`the Gent row reads "${text}", expected "${label}"`);
+    if ((await row.locator('.swatch.status-none').count()) !== 1) problems.push('the Gent row has no .swatch.status-none');
+    if (text.includes(CELL_NAME)) problems.push(`the Gent row still names "${CELL_NAME}"`);
+    const aria = await p.locator(`svg a.map-link[href="/fr/municipalities/${GENT}"]`).evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    if (aria.length !== 1) problems.push(`${aria.length} map links to /fr/municipalities/${GENT}, expected 1`);
+    else if (!aria[0].includes(label)) problems.push(`the map link for Gent is labelled "${aria[0]}", expected it to say "${label}"`);
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  await check('done: the published snapshot still shows the cell of Gent', async () => {
+    const res = await goto(publicPage, snapshotUrl);
+    const problems = [];
+    if (res.status() !== 200) problems.push(`${snapshotUrl}: HTTP ${res.status()}`);
+    const row = await textOf(publicPage, `main table tbody tr:has(th a[href="/fr/municipalities/${GENT}"])`);
+    if (row === null) problems.push('no single row for Gent (44021) in the snapshot table');
+    else if (!row.includes(CELL_NAME) || row !== snapshotGentRow) {
+      problems.push(`the Gent row of the snapshot now reads "${row}", it read "${snapshotGentRow}" when published`);
+    }
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  await check('done: public /fr/cartography?date=2021-01-01 still shows Gent with a cell', async () => {
+    await goto(publicPage, `${base}/fr/cartography?date=2021-01-01`);
+    const row = publicPage.locator(mapRow('fr', GENT));
+    if ((await row.count()) !== 1) return ['no single table row for Gent (44021)'];
+    const problems = [];
+    const covered = await row.locator('.swatch.status-own, .swatch.status-joint').count();
+    if (covered !== 1) problems.push(`the Gent row reads "${((await row.textContent()) || '').replace(/\s+/g, ' ').trim()}", expected an own or joint cell`);
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+}
+
+// e. Keyboard and a narrow screen on the map.
+async function doneMapKeyboard(page, base) {
+  await check('done: keyboard Tab from the skip link reaches a map link with an aria-label on /en/cartography', async () => {
+    await goto(page, `${base}/en/cartography`);
+    await page.evaluate(() => document.activeElement && document.activeElement.blur());
+    const seen = [];
+    let reached = null;
+    for (let i = 0; i < 60; i += 1) {
+      await page.keyboard.press('Tab');
+      const step = await page.evaluate(() => {
+        const el = document.activeElement;
+        if (!el || el === document.body) return { desc: 'body' };
+        const desc = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.classList.length ? `.${[...el.classList].join('.')}` : ''}`;
+        return { desc, mapLink: el.matches('a.map-link'), skip: el.matches('a.skip-link'), label: el.getAttribute('aria-label') || '' };
+      });
+      seen.push(step.desc);
+      if (step.mapLink) {
+        reached = step;
+        break;
+      }
+    }
+    const problems = [];
+    if (seen[0] !== 'a.skip-link') problems.push(`first Tab focused ${seen[0]}, expected a.skip-link`);
+    if (!reached) problems.push(`no a.map-link focused within 60 Tabs: ${seen.slice(0, 40).join(' → ')}`);
+    else if (!reached.label.trim()) problems.push('the focused map link has no aria-label');
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  await journeyNarrowViewport(page, base, ['/en/cartography', '/en/cartography/history', '/en/cartography/embed']);
+}
+
+async function journeyDoneMeans(base) {
+  console.log('\n== Done means: a LIVC-R declaration from Gent to the national map ==');
+  let municipal = null;
+  let staff = null;
+  let pub = null;
+  try {
+    municipal = await newActorPage();
+    const declId = await doneMunicipalDeclares(municipal, base);
+    await municipal.context().close();
+    municipal = null;
+    if (!declId) {
+      record('done: advisor, public and back-office steps', ['skipped: Gent could not send its declaration']);
+      return;
+    }
+    staff = await newActorPage();
+    const accepted = await doneAdvisorAccepts(staff, base, declId);
+    pub = await newActorPage();
+    if (accepted) await donePublicSeesCell(pub, base);
+    else record('done: public map after the acceptance', ['skipped: the declaration was not accepted']);
+    await doneSortTable(pub, base);
+    await doneBackofficeSnapshotAndObservation(staff, pub, base);
+    await doneMapKeyboard(pub, base);
+  } finally {
+    for (const p of [municipal, staff, pub]) if (p) await p.context().close().catch(() => {});
+  }
+}
+
 async function journeyNarrowViewport(page, base, paths = LANGUAGES.flatMap((lang) => [`/${lang}/`, `/${lang}/municipalities/21009`])) {
   await page.setViewportSize({ width: 360, height: 740 });
   try {
@@ -1110,6 +1738,7 @@ async function screenshots(
   shots = [
     ['/nl/', 'nl-home.png'],
     ['/en/municipalities/21009', 'en-municipality-21009.png'],
+    ['/nl/cartography', 'nl-cartography.png'],
   ],
 ) {
   if (!SCREENSHOT_DIR) return;
@@ -1142,23 +1771,40 @@ async function main() {
     timeout: 60 * 1000,
   });
   context.setDefaultTimeout(NAV_TIMEOUT_MS);
-  await context.exposeBinding('__radixReportCsp', (_source, v) => {
-    observed.csp.push({ ...v, duringAxe: axeActive });
-  });
-  await context.addInitScript({ content: CSP_LISTENER });
+  await listenForCsp(context);
   const page = context.pages()[0] || (await context.newPage());
   observe(page);
 
-  for (const lang of LANGUAGES) {
-    console.log(`\n== Pages in ${lang} ==`);
-    for (const spec of pagesFor(lang)) await checkPage(page, base, lang, spec);
-  }
+  // The public pages of two languages at a time, on the main page and a second one.
+  const second = await context.newPage();
+  observe(second, newSlot());
+  const queue = [...LANGUAGES];
+  await Promise.all(
+    [page, second].map((p) =>
+      slotStore.run(slotOfPage.get(p), async () => {
+        for (let lang = queue.shift(); lang; lang = queue.shift()) {
+          const slot = observed();
+          slot.lines = [];
+          try {
+            for (const spec of pagesFor(lang)) await checkPage(p, base, lang, spec);
+          } finally {
+            const lines = slot.lines;
+            slot.lines = null;
+            console.log(`\n== Pages in ${lang} ==`);
+            for (const line of lines) console.log(line);
+          }
+        }
+      }),
+    ),
+  );
+  await second.close();
 
   console.log('\n== Journeys ==');
   await journeyLanguageSwitch(page, base);
   await journeySearch(page, base);
   await journeyKeyboard(page, base);
   await journeysSignedIn(page, base);
+  await journeyDoneMeans(base);
   console.log('\n== Keyboard and narrow viewport ==');
   await journeySignInKeyboardOrder(page, base);
   await journeyNarrowViewport(page, base);
