@@ -14,6 +14,7 @@ pub mod demo;
 pub mod geo;
 pub mod identity;
 pub mod registry;
+pub mod support;
 
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -302,6 +303,7 @@ pub fn router_with(
         .merge(admin::router())
         .merge(registry::router())
         .merge(cartography::router())
+        .merge(support::router())
         .merge(extra)
         .route_layer(axum::middleware::from_fn_with_state(
             authorize_state,

@@ -64,3 +64,51 @@ email-survey-reminder-body =
     wir haben die Angaben zur LIVC-R in { $municipality } noch nicht erhalten. Die Umfrage endet am { $closes }.
 
     Dieser neue persönliche Link ersetzt den Link aus unserer vorherigen E-Mail.
+email-support-confirm-subject = Bestätigen Sie Ihren Antrag an das Radix Team
+email-support-confirm-body =
+    Guten Tag { $name },
+
+    Sie haben einen Antrag an das Radix Team des FÖD Inneres gerichtet: { $kind }. Öffnen Sie den Link unten, um Ihre E-Mail-Adresse zu bestätigen; danach erreicht Ihr Antrag das Team.
+
+    Wenn Sie diesen Antrag nicht gesendet haben, ignorieren Sie diese E-Mail: Es geschieht nichts.
+email-support-received-subject = Ihr Antrag { $reference } hat das Radix Team erreicht
+email-support-received-body =
+    Guten Tag { $name },
+
+    vielen Dank für Ihren Antrag ({ $kind }). Seine Referenz lautet { $reference }. Ein Berater wird Ihnen bald antworten.
+
+    Über den Link unten können Sie Ihren Antrag verfolgen und uns schreiben.
+email-support-state-subject = Antrag { $reference }: { $state }
+email-support-state-body =
+    Guten Tag { $name },
+
+    Ihr Antrag { $reference } hat jetzt den Stand: { $state }.
+email-support-scheduled-subject = Antrag { $reference }: Treffen am { $date } geplant
+email-support-scheduled-body =
+    Guten Tag { $name },
+
+    das Treffen zu Ihrem Antrag { $reference } ist für den { $date } geplant. Ihr Berater wird Ihnen die praktischen Einzelheiten bestätigen.
+email-support-ended-subject = Antrag { $reference }: { $state }
+email-support-ended-body =
+    Guten Tag { $name },
+
+    Ihr Antrag { $reference } hat jetzt den Stand: { $state }.
+
+    { $text }
+email-support-message-subject = Eine Nachricht zu Ihrem Antrag { $reference }
+email-support-message-body =
+    Guten Tag,
+
+    das Radix Team hat Ihnen zu Ihrem Antrag { $reference } geschrieben:
+
+    { $text }
+email-support-assigned-subject = Antrag { $reference } wurde Ihnen zugewiesen
+email-support-assigned-body =
+    Guten Tag { $name },
+
+    der Antrag auf Unterstützung { $reference } ist Ihnen jetzt zugewiesen. Öffnen Sie ihn über den Link unten.
+email-support-reply-subject = Neue Nachricht zu Antrag { $reference }
+email-support-reply-body =
+    Guten Tag,
+
+    der Antragsteller hat eine neue Nachricht zu Antrag { $reference } geschrieben. Öffnen Sie sie über den Link unten.

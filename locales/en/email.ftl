@@ -64,3 +64,51 @@ email-survey-reminder-body =
     We have not received the situation of the LIVC-R in { $municipality } yet. The survey closes on { $closes }.
 
     This new personal link replaces the one in our earlier email.
+email-support-confirm-subject = Confirm your request to the Radix Team
+email-support-confirm-body =
+    Hello { $name },
+
+    You asked the Radix Team of the FPS Interior for: { $kind }. Open the link below to confirm your email address; your request then reaches the team.
+
+    If you did not send this request, ignore this email: nothing happens.
+email-support-received-subject = Your request { $reference } reached the Radix Team
+email-support-received-body =
+    Hello { $name },
+
+    Thank you for your request ({ $kind }). Its reference is { $reference }. An advisor will answer you soon.
+
+    Follow your request and write to us through the link below.
+email-support-state-subject = Request { $reference }: { $state }
+email-support-state-body =
+    Hello { $name },
+
+    Your request { $reference } is now: { $state }.
+email-support-scheduled-subject = Request { $reference }: meeting planned on { $date }
+email-support-scheduled-body =
+    Hello { $name },
+
+    The meeting for your request { $reference } is planned on { $date }. Your advisor will confirm the practical details.
+email-support-ended-subject = Request { $reference }: { $state }
+email-support-ended-body =
+    Hello { $name },
+
+    Your request { $reference } is now: { $state }.
+
+    { $text }
+email-support-message-subject = A message about your request { $reference }
+email-support-message-body =
+    Hello,
+
+    The Radix Team wrote about your request { $reference }:
+
+    { $text }
+email-support-assigned-subject = Request { $reference } is assigned to you
+email-support-assigned-body =
+    Hello { $name },
+
+    The support request { $reference } is now yours. Open it through the link below.
+email-support-reply-subject = New message on request { $reference }
+email-support-reply-body =
+    Hello,
+
+    The requester wrote a new message on request { $reference }. Open it through the link below.

@@ -64,3 +64,51 @@ email-survey-reminder-body =
     Nous n’avons pas encore reçu la situation de la CSIL-R de { $municipality }. L’enquête se clôture le { $closes }.
 
     Ce nouveau lien personnel remplace celui de notre e-mail précédent.
+email-support-confirm-subject = Confirmez votre demande à la Radix Team
+email-support-confirm-body =
+    Bonjour { $name },
+
+    Vous avez adressé une demande à la Radix Team du SPF Intérieur : { $kind }. Ouvrez le lien ci-dessous pour confirmer votre adresse e-mail ; votre demande parviendra alors à l’équipe.
+
+    Si vous n’avez pas envoyé cette demande, ignorez cet e-mail : rien ne se passera.
+email-support-received-subject = Votre demande { $reference } est bien parvenue à la Radix Team
+email-support-received-body =
+    Bonjour { $name },
+
+    Merci pour votre demande ({ $kind }). Sa référence est { $reference }. Un conseiller vous répondra prochainement.
+
+    Suivez votre demande et écrivez-nous via le lien ci-dessous.
+email-support-state-subject = Demande { $reference } : { $state }
+email-support-state-body =
+    Bonjour { $name },
+
+    Nouvel état de votre demande { $reference } : { $state }.
+email-support-scheduled-subject = Demande { $reference } : réunion prévue le { $date }
+email-support-scheduled-body =
+    Bonjour { $name },
+
+    La réunion liée à votre demande { $reference } est prévue le { $date }. Votre conseiller vous confirmera les détails pratiques.
+email-support-ended-subject = Demande { $reference } : { $state }
+email-support-ended-body =
+    Bonjour { $name },
+
+    Nouvel état de votre demande { $reference } : { $state }.
+
+    { $text }
+email-support-message-subject = Un message concernant votre demande { $reference }
+email-support-message-body =
+    Bonjour,
+
+    La Radix Team vous écrit au sujet de votre demande { $reference } :
+
+    { $text }
+email-support-assigned-subject = La demande { $reference } vous est attribuée
+email-support-assigned-body =
+    Bonjour { $name },
+
+    La demande de soutien { $reference } vous est désormais attribuée. Ouvrez-la via le lien ci-dessous.
+email-support-reply-subject = Nouveau message sur la demande { $reference }
+email-support-reply-body =
+    Bonjour,
+
+    Le demandeur a écrit un nouveau message sur la demande { $reference }. Ouvrez-la via le lien ci-dessous.

@@ -64,3 +64,51 @@ email-survey-reminder-body =
     We hebben de situatie van de LIVC-R in { $municipality } nog niet ontvangen. De bevraging sluit op { $closes }.
 
     Deze nieuwe persoonlijke link vervangt de link uit onze vorige e-mail.
+email-support-confirm-subject = Bevestig uw aanvraag aan het Radix Team
+email-support-confirm-body =
+    Beste { $name },
+
+    U hebt een aanvraag ingediend bij het Radix Team van de FOD Binnenlandse Zaken: { $kind }. Open de link hieronder om uw e-mailadres te bevestigen; daarna komt uw aanvraag bij het team terecht.
+
+    Hebt u deze aanvraag niet verstuurd, negeer dan deze e-mail: er gebeurt niets.
+email-support-received-subject = Uw aanvraag { $reference } is bij het Radix Team aangekomen
+email-support-received-body =
+    Beste { $name },
+
+    Dank u voor uw aanvraag ({ $kind }). Het referentienummer is { $reference }. Een adviseur antwoordt u binnenkort.
+
+    Via de link hieronder kunt u uw aanvraag opvolgen en ons schrijven.
+email-support-state-subject = Aanvraag { $reference }: { $state }
+email-support-state-body =
+    Beste { $name },
+
+    Uw aanvraag { $reference } heeft nu de status: { $state }.
+email-support-scheduled-subject = Aanvraag { $reference }: vergadering gepland op { $date }
+email-support-scheduled-body =
+    Beste { $name },
+
+    De vergadering voor uw aanvraag { $reference } is gepland op { $date }. Uw adviseur bevestigt de praktische afspraken.
+email-support-ended-subject = Aanvraag { $reference }: { $state }
+email-support-ended-body =
+    Beste { $name },
+
+    Uw aanvraag { $reference } heeft nu de status: { $state }.
+
+    { $text }
+email-support-message-subject = Een bericht over uw aanvraag { $reference }
+email-support-message-body =
+    Goedendag,
+
+    Het Radix Team schreef over uw aanvraag { $reference }:
+
+    { $text }
+email-support-assigned-subject = Aanvraag { $reference } is aan u toegewezen
+email-support-assigned-body =
+    Beste { $name },
+
+    De ondersteuningsaanvraag { $reference } is nu aan u toegewezen. Open ze via de link hieronder.
+email-support-reply-subject = Nieuw bericht over aanvraag { $reference }
+email-support-reply-body =
+    Goedendag,
+
+    De aanvrager heeft een nieuw bericht geschreven over aanvraag { $reference }. Open het via de link hieronder.

@@ -32,6 +32,7 @@ pub struct FileConfig {
     pub mail_from: Option<String>,
     pub mail_reply_to: Option<String>,
     pub retention_days_deactivated: Option<i64>,
+    pub support_answer_days: Option<u32>,
 }
 
 impl FileConfig {
@@ -108,6 +109,8 @@ pub struct Config {
     pub mail_reply_to: Option<String>,
     /// Days after deactivation before an account's personal data is anonymised.
     pub retention_days_deactivated: i64,
+    /// Working days within which a support request should get its first answer.
+    pub support_answer_days: u32,
 }
 
 /// Values given on the command line or in the environment (already merged by clap).
@@ -249,7 +252,12 @@ impl Config {
         if retention_days_deactivated < 1 {
             anyhow::bail!("retention_days_deactivated must be at least 1");
         }
+        let support_answer_days = file.support_answer_days.unwrap_or(5);
+        if !(1..=60).contains(&support_answer_days) {
+            anyhow::bail!("support_answer_days must be between 1 and 60");
+        }
         Ok(Config {
+            support_answer_days,
             smtp,
             mail_from,
             mail_reply_to,

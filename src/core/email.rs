@@ -32,6 +32,9 @@ enum EmailOutbox {
     LastError,
     CreatedAt,
     Language,
+    AttachmentName,
+    AttachmentType,
+    AttachmentBody,
 }
 
 /// A message ready to be queued.
@@ -43,6 +46,17 @@ pub struct OutgoingEmail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// A text attachment (an iCalendar invitation, say).
+    pub attachment: Option<Attachment>,
+}
+
+/// A text file sent with a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    pub name: String,
+    /// A MIME type, e.g. `text/calendar; method=REQUEST; charset=utf-8`.
+    pub content_type: String,
+    pub body: String,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
@@ -59,6 +73,9 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub language: String,
+    pub attachment_name: Option<String>,
+    pub attachment_type: Option<String>,
+    pub attachment_body: Option<String>,
 }
 
 const MAX_ATTEMPTS: i64 = 10;
@@ -105,6 +122,9 @@ pub async fn enqueue(
             EmailOutbox::NextAttemptAt,
             EmailOutbox::CreatedAt,
             EmailOutbox::Language,
+            EmailOutbox::AttachmentName,
+            EmailOutbox::AttachmentType,
+            EmailOutbox::AttachmentBody,
         ])
         .values_panic([
             email.to.clone().into(),
@@ -116,12 +136,19 @@ pub async fn enqueue(
             now.into(),
             now.into(),
             email.language.into(),
+            email.attachment.as_ref().map(|a| a.name.clone()).into(),
+            email
+                .attachment
+                .as_ref()
+                .map(|a| a.content_type.clone())
+                .into(),
+            email.attachment.as_ref().map(|a| a.body.clone()).into(),
         ])
         .to_owned();
     tx.execute(&statement).await.map(|_| ())
 }
 
-const COLUMNS: [EmailOutbox; 12] = [
+const COLUMNS: [EmailOutbox; 15] = [
     EmailOutbox::Id,
     EmailOutbox::Recipient,
     EmailOutbox::Subject,
@@ -134,6 +161,9 @@ const COLUMNS: [EmailOutbox; 12] = [
     EmailOutbox::LastError,
     EmailOutbox::CreatedAt,
     EmailOutbox::Language,
+    EmailOutbox::AttachmentName,
+    EmailOutbox::AttachmentType,
+    EmailOutbox::AttachmentBody,
 ];
 
 /// The most recent messages, newest first (administrators' outbox view).
@@ -200,14 +230,16 @@ pub async fn claim_due(
                AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY id LIMIT $3 \
                FOR UPDATE SKIP LOCKED) \
              RETURNING id, recipient, subject, body_text, body_html, status, attempts, \
-               next_attempt_at, sent_at, last_error, created_at, language"
+               next_attempt_at, sent_at, last_error, created_at, language, attachment_name, \
+               attachment_type, attachment_body"
         }
         crate::core::db::Backend::Sqlite => {
             "UPDATE email_outbox SET claimed_until = $1 WHERE id IN (\
                SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
                AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY id LIMIT $3) \
              RETURNING id, recipient, subject, body_text, body_html, status, attempts, \
-               next_attempt_at, sent_at, last_error, created_at, language"
+               next_attempt_at, sent_at, last_error, created_at, language, attachment_name, \
+               attachment_type, attachment_body"
         }
     };
     match db {
@@ -343,11 +375,25 @@ impl Mailer {
         if let Some(reply_to) = &self.reply_to {
             builder = builder.reply_to(reply_to.clone());
         }
+        let alternative =
+            MultiPart::alternative_plain_html(row.body_text.clone(), row.body_html.clone());
+        let body = match (
+            &row.attachment_name,
+            &row.attachment_type,
+            &row.attachment_body,
+        ) {
+            (Some(name), Some(content_type), Some(content)) => {
+                let content_type = lettre::message::header::ContentType::parse(content_type)
+                    .map_err(|e| format!("invalid attachment type: {e}"))?;
+                MultiPart::mixed().multipart(alternative).singlepart(
+                    lettre::message::Attachment::new(name.clone())
+                        .body(content.clone(), content_type),
+                )
+            }
+            _ => alternative,
+        };
         let message = builder
-            .multipart(MultiPart::alternative_plain_html(
-                row.body_text.clone(),
-                row.body_html.clone(),
-            ))
+            .multipart(body)
             .map_err(|e| format!("cannot build message: {e}"))?;
         self.transport
             .send(message)
@@ -439,6 +485,7 @@ pub fn compose(
         subject: subject.replace(['\r', '\n'], " "),
         text,
         html,
+        attachment: None,
     }
 }
 

@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 
 use crate::AppState;
 
-pub(crate) use routes::context;
+pub(crate) use routes::{context, resolve_municipalities};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -626,6 +626,7 @@ async fn every_route_answers_each_role_as_the_policy_table_says() {
             .replace("{nis}", "44021")
             .replace("{key}", "5415")
             .replace("{offer}", "livc-r")
+            .replace("{kind}", "question")
             .replace("{*path}", "css/none.css")
             .replace("{token}", &"t".repeat(43))
             .replace("{id}", "1")

@@ -9,3 +9,4 @@ mod identity;
 mod platform;
 mod registry;
 mod support;
+mod support_requests;

@@ -85,10 +85,12 @@ pub enum Permission {
     ReviewDeclarations,
     /// Publish cartography snapshots, confirm merger proposals, run status surveys.
     ManageRegistry,
+    /// See and handle support requests.
+    HandleRequests,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 8] = [
         Permission::InviteMunicipalContacts,
         Permission::ReviewAccessRequests,
         Permission::ManageAccounts,
@@ -96,6 +98,7 @@ impl Permission {
         Permission::ReadOutbox,
         Permission::ReviewDeclarations,
         Permission::ManageRegistry,
+        Permission::HandleRequests,
     ];
 
     /// The roles that hold this permission: the one place where this is decided.
@@ -107,7 +110,7 @@ impl Permission {
             Permission::ReviewAccessRequests | Permission::ManageRegistry => {
                 matches!(role, Role::Backoffice | Role::Admin)
             }
-            Permission::ReviewDeclarations => {
+            Permission::ReviewDeclarations | Permission::HandleRequests => {
                 matches!(role, Role::Advisor | Role::Backoffice | Role::Admin)
             }
             Permission::ManageAccounts | Permission::ReadAuditLog | Permission::ReadOutbox => {
@@ -125,6 +128,7 @@ impl Permission {
             Permission::ReadOutbox => "read the email outbox",
             Permission::ReviewDeclarations => "review LIVC-R declarations and record observations",
             Permission::ManageRegistry => "publish snapshots, confirm mergers, run surveys",
+            Permission::HandleRequests => "see and handle support requests",
         }
     }
 }

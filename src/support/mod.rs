@@ -1,0 +1,45 @@
+//! Support requests and their handling: a form per offer (help to set up an LIVC-R,
+//! awareness day, project support, question), confirmation of visitors' addresses,
+//! acknowledgement with a reference number, follow-up by the requester (their account or a
+//! private link), and the Radix team's handling — assignment with a suggested advisor,
+//! allowed state transitions only, a conversation with shared messages and internal notes,
+//! and a team view of unassigned and overdue requests.
+//!
+//! Invariants: a request changes state only along `domain::transition`; every change is
+//! audited and emailed; forms hold organisational facts only.
+
+pub mod domain;
+mod routes;
+pub mod service;
+mod store;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/{lang}/request/{kind}",
+            get(routes::request_form).post(routes::request_submit),
+        )
+        .route(
+            "/{lang}/request/confirm/{token}",
+            get(routes::confirm_form).post(routes::confirm_submit),
+        )
+        .route(
+            "/{lang}/request/follow/{token}",
+            get(routes::follow).post(routes::follow_submit),
+        )
+        .route("/{lang}/my-requests", get(routes::my_requests))
+        .route(
+            "/{lang}/my-requests/{id}",
+            get(routes::my_request).post(routes::my_request_submit),
+        )
+        .route("/{lang}/support", get(routes::team))
+        .route(
+            "/{lang}/support/{id}",
+            get(routes::detail).post(routes::detail_submit),
+        )
+}

@@ -1,0 +1,1056 @@
+//! Pages of support requests: the request forms (one per offer), the email confirmation
+//! and the private follow-up page for visitors, "my requests" for members, and the Radix
+//! team's view and handling page.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::domain::{Action, Answers, FieldKind, Kind, Problem};
+use super::service::{
+    self, Acting, Details, NewRequest, Request, Requester, Submitted, SupportError,
+};
+use crate::AppState;
+use crate::core::audit::Actor;
+use crate::core::auth::policy::{ClientIp, CurrentUser};
+use crate::core::auth::session::SessionUser;
+use crate::core::auth::{Role, csrf};
+use crate::core::error::AppError;
+use crate::core::i18n::{Lang, format_date};
+use crate::core::web::{PageMeta, lang_from_path, render_with_status};
+
+fn page(
+    state: &AppState,
+    lang: Lang,
+    title: String,
+    path: String,
+    template: &str,
+    context: minijinja::Value,
+    status: StatusCode,
+) -> Response {
+    render_with_status(
+        state,
+        &PageMeta {
+            lang,
+            title,
+            description: None,
+            path,
+            query: None,
+            section: "offer",
+        },
+        template,
+        context,
+        status,
+    )
+}
+
+fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    let local = at + crate::core::clock::brussels_offset(at);
+    format!(
+        "{} {}",
+        format_date(local.date_naive()),
+        local.format("%H:%M")
+    )
+}
+
+/// A submitted form as name/value pairs (checkbox groups repeat their name).
+fn form_pairs(body: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(body.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .take(200)
+        .collect()
+}
+
+fn value<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+fn answers_from(kind: Kind, pairs: &[(String, String)]) -> Answers {
+    let mut answers = Answers::new();
+    for field in kind.fields() {
+        let values: Vec<String> = pairs
+            .iter()
+            .filter(|(k, _)| k == field.name)
+            .map(|(_, v)| v.clone())
+            .collect();
+        if !values.is_empty() {
+            answers.insert(field.name.to_string(), values);
+        }
+    }
+    answers
+}
+
+fn kind_from(state: &AppState, code: &str) -> Result<Kind, AppError> {
+    let _ = state;
+    Kind::from_code(code).ok_or(AppError::NotFound)
+}
+
+/// The fields of a kind as the template draws them, with the answers given so far.
+fn fields_context(
+    state: &AppState,
+    lang: Lang,
+    kind: Kind,
+    answers: &Answers,
+    problems: &[Problem],
+) -> Vec<minijinja::Value> {
+    kind.fields()
+        .iter()
+        .map(|f| {
+            let given = answers.get(f.name).cloned().unwrap_or_default();
+            let (widget, options, min, max) = match f.kind {
+                FieldKind::Line => ("line", vec![], 0, 0),
+                FieldKind::Text => ("text", vec![], 0, 0),
+                FieldKind::Choice(list) => ("choice", list.to_vec(), 0, 0),
+                FieldKind::Choices(list) => ("choices", list.to_vec(), 0, 0),
+                FieldKind::Number(min, max) => ("number", vec![], min, max),
+            };
+            let label_key = format!("support-field-{}", f.name);
+            minijinja::context! {
+                name => f.name,
+                label => state.i18n.t(lang, &label_key),
+                widget => widget,
+                required => f.required,
+                min => min,
+                max => max,
+                value => given.first().cloned().unwrap_or_default(),
+                options => options.iter().map(|o| minijinja::context! {
+                    value => o,
+                    label => state.i18n.t(lang, &format!("support-option-{o}")),
+                    selected => given.iter().any(|g| g == o),
+                }).collect::<Vec<_>>(),
+                error => problems.iter().find(|p| p.field == f.name).map(|p| state.i18n.t(lang, p.key)),
+            }
+        })
+        .collect()
+}
+
+async fn member_municipalities(state: &AppState, user: &SessionUser) -> Vec<String> {
+    if user.role != Role::Municipal {
+        return vec![];
+    }
+    crate::identity::service::account_by_id(&state.db, user.user_id)
+        .await
+        .map(|a| a.municipalities)
+        .unwrap_or_default()
+}
+
+#[derive(Default)]
+struct FormState {
+    answers: Answers,
+    chosen: Vec<String>,
+    municipality_text: String,
+    name: String,
+    email: String,
+    organisation: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    lang: Lang,
+    kind: Kind,
+    form: &FormState,
+    problems: &[Problem],
+    extra_error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let user = crate::core::auth::policy::current_user().filter(|u| u.fully_authenticated());
+    let geography = state.geography();
+    let members = match &user {
+        Some(u) => member_municipalities(state, u).await,
+        None => vec![],
+    };
+    let (csrf_token, cookie) = match &user {
+        Some(u) => (u.csrf_token.clone(), None),
+        None => csrf::anonymous_token(headers),
+    };
+    let member_choices: Vec<minijinja::Value> = members
+        .iter()
+        .filter_map(|nis| geography.municipality(nis))
+        .map(|m| {
+            minijinja::context! {
+                nis => m.nis, name => m.display_name(lang),
+                checked => form.chosen.contains(&m.nis) || form.chosen.is_empty(),
+            }
+        })
+        .collect();
+    let title = state.i18n.t(lang, &format!("support-kind-{}", kind.code()));
+    let response = page(
+        state,
+        lang,
+        title.clone(),
+        format!("/request/{}", kind.code()),
+        "support/request_form.html",
+        minijinja::context! {
+            kind => kind.code(),
+            heading => title,
+            intro => state.i18n.t(lang, &format!("support-intro-{}", kind.code())),
+            csrf => csrf_token,
+            member => !members.is_empty(),
+            staff => user.as_ref().is_some_and(|u| u.role != Role::Municipal),
+            member_choices => member_choices,
+            fields => fields_context(state, lang, kind, &form.answers, problems),
+            municipality_text => form.municipality_text,
+            name => form.name,
+            email => form.email,
+            organisation => form.organisation,
+            problems => problems.iter().map(|p| minijinja::context! {
+                field => p.field, message => state.i18n.t(lang, p.key),
+            }).collect::<Vec<_>>(),
+            error_municipalities => problems.iter().find(|p| p.field == "municipalities").map(|p| state.i18n.t(lang, p.key)),
+            error_name => problems.iter().find(|p| p.field == "name").map(|p| state.i18n.t(lang, p.key)),
+            error_email => problems.iter().find(|p| p.field == "email").map(|p| state.i18n.t(lang, p.key)),
+            extra_error => extra_error,
+            is_question => kind == Kind::Question,
+        },
+        status,
+    );
+    with_cookie(response, cookie)
+}
+
+fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
+    if let Some(cookie) = cookie
+        && let Ok(value) = axum::http::HeaderValue::from_str(&cookie)
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+pub async fn request_form(
+    State(state): State<AppState>,
+    Path((lang, kind)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let kind = kind_from(&state, &kind)?;
+    Ok(form_page(
+        &state,
+        &headers,
+        lang,
+        kind,
+        &FormState::default(),
+        &[],
+        None,
+        StatusCode::OK,
+    )
+    .await)
+}
+
+fn message_page(state: &AppState, lang: Lang, key: &str, status: StatusCode) -> Response {
+    page(
+        state,
+        lang,
+        state.i18n.t(lang, "support-title"),
+        "/offer".into(),
+        "support/message.html",
+        minijinja::context! { message => state.i18n.t(lang, key), success => status.is_success() },
+        status,
+    )
+}
+
+pub async fn request_submit(
+    State(state): State<AppState>,
+    Path((lang, kind)): Path<(String, String)>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let kind = kind_from(&state, &kind)?;
+    let pairs = form_pairs(&body);
+    let user = crate::core::auth::policy::current_user().filter(|u| u.fully_authenticated());
+    match &user {
+        Some(u) => csrf::require_session_token(value(&pairs, "csrf"), u)?,
+        None => {
+            if !csrf::verify_anonymous(&headers, value(&pairs, "csrf")) {
+                return Err(AppError::Forbidden { key: "error-csrf" });
+            }
+        }
+    }
+    if !value(&pairs, "website").is_empty() {
+        // A robot filled the hidden field: answer as if all went well, keep nothing.
+        return Ok(message_page(
+            &state,
+            lang,
+            "support-check-email",
+            StatusCode::OK,
+        ));
+    }
+    let members = match &user {
+        Some(u) => member_municipalities(&state, u).await,
+        None => vec![],
+    };
+    let mut form = FormState {
+        answers: answers_from(kind, &pairs),
+        name: value(&pairs, "name").chars().take(200).collect(),
+        email: value(&pairs, "email").chars().take(254).collect(),
+        organisation: value(&pairs, "organisation").chars().take(200).collect(),
+        municipality_text: value(&pairs, "municipality_text")
+            .chars()
+            .take(400)
+            .collect(),
+        ..FormState::default()
+    };
+    let mut unknown_municipalities = false;
+    let codes: Vec<String> = if !members.is_empty() {
+        form.chosen = pairs
+            .iter()
+            .filter(|(k, _)| k == "municipalities")
+            .map(|(_, v)| v.clone())
+            .collect();
+        form.chosen.clone()
+    } else {
+        let (codes, unknown) =
+            crate::identity::resolve_municipalities(&state, &form.municipality_text);
+        unknown_municipalities = !unknown.is_empty();
+        codes
+    };
+    let requester = match (&user, members.is_empty()) {
+        (Some(u), false) => Requester::Member {
+            user_id: u.user_id,
+            name: &u.display_name,
+            email: &u.email,
+            municipalities: &members,
+        },
+        _ => Requester::Visitor {
+            name: &form.name,
+            email: &form.email,
+            organisation: &form.organisation,
+        },
+    };
+    let result = service::submit(
+        &crate::identity::context(&state),
+        &state.geography(),
+        requester,
+        NewRequest {
+            unknown_municipalities,
+            kind,
+            language: lang,
+            municipalities: codes,
+            answers: form.answers.clone(),
+            ip: &ip,
+        },
+    )
+    .await;
+    match result {
+        Ok(Submitted::Registered { id, .. }) => {
+            Ok(Redirect::to(&format!("/{}/my-requests/{id}?sent=1", lang.code())).into_response())
+        }
+        Ok(Submitted::AwaitingConfirmation) => Ok(message_page(
+            &state,
+            lang,
+            "support-check-email",
+            StatusCode::OK,
+        )),
+        Err(SupportError::Input(problems)) => Ok(form_page(
+            &state,
+            &headers,
+            lang,
+            kind,
+            &form,
+            &problems,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await),
+        Err(SupportError::NotAllowed) => Ok(form_page(
+            &state,
+            &headers,
+            lang,
+            kind,
+            &form,
+            &[Problem {
+                field: "municipalities",
+                key: "support-error-not-your-municipality",
+            }],
+            None,
+            StatusCode::FORBIDDEN,
+        )
+        .await),
+        Err(SupportError::TooMany) => Ok(form_page(
+            &state,
+            &headers,
+            lang,
+            kind,
+            &form,
+            &[],
+            Some(state.i18n.t(lang, "support-error-too-many")),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await),
+        Err(error) => Err(AppError::internal(error)),
+    }
+}
+
+pub async fn confirm_form(
+    State(state): State<AppState>,
+    Path((lang, token)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let (csrf_token, cookie) = csrf::anonymous_token(&headers);
+    let response = page(
+        &state,
+        lang,
+        state.i18n.t(lang, "support-confirm-title"),
+        format!("/request/confirm/{token}"),
+        "support/confirm.html",
+        minijinja::context! { csrf => csrf_token, token => token },
+        StatusCode::OK,
+    );
+    let mut response = with_cookie(response, cookie);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn confirm_submit(
+    State(state): State<AppState>,
+    Path((lang, token)): Path<(String, String)>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    if !csrf::verify_anonymous(&headers, &form.csrf) {
+        return Err(AppError::Forbidden { key: "error-csrf" });
+    }
+    match service::confirm(&crate::identity::context(&state), &token, &ip).await {
+        Ok(_) => Ok(message_page(
+            &state,
+            lang,
+            "support-confirmed",
+            StatusCode::OK,
+        )),
+        Err(SupportError::NotFound | SupportError::NotNow) => Ok(message_page(
+            &state,
+            lang,
+            "support-link-invalid",
+            StatusCode::NOT_FOUND,
+        )),
+        Err(error) => Err(AppError::internal(error)),
+    }
+}
+
+/// The requester's view of a request (private link or "my requests").
+#[allow(clippy::too_many_arguments)]
+async fn requester_page(
+    state: &AppState,
+    lang: Lang,
+    req: &Request,
+    action: String,
+    csrf_token: String,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let messages = service::messages(&state.db, req.id, false)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(page(
+        state,
+        lang,
+        format!(
+            "{} {}",
+            state.i18n.t(lang, "support-request-title"),
+            req.reference
+        ),
+        action
+            .trim_start_matches(&format!("/{}", lang.code()))
+            .to_string(),
+        "support/follow.html",
+        minijinja::context! {
+            ..request_context(state, lang, req),
+            ..minijinja::context! {
+                action => action,
+                csrf => csrf_token,
+                thread => thread(&messages, false),
+                notice => notice,
+                error => error,
+                can_withdraw => super::domain::transition(req.state, Action::Withdraw).is_some(),
+                can_write => req.state.is_open(),
+            }
+        },
+        status,
+    ))
+}
+
+fn thread(messages: &[service::Message], staff_view: bool) -> Vec<minijinja::Value> {
+    messages
+        .iter()
+        .map(|m| {
+            minijinja::context! {
+                internal => m.internal,
+                from_staff => m.from_staff,
+                author => if m.from_staff && !staff_view { String::new() } else { m.author_label.clone() },
+                body => m.body,
+                at => timestamp(m.created_at),
+            }
+        })
+        .collect()
+}
+
+/// The facts of a request, translated, for both the requester's and the staff's pages.
+fn request_context(state: &AppState, lang: Lang, req: &Request) -> minijinja::Value {
+    let geography = state.geography();
+    let answers: Vec<minijinja::Value> = req
+        .kind
+        .fields()
+        .iter()
+        .filter_map(|f| {
+            let values = req.answers.get(f.name)?;
+            let shown: Vec<String> = match f.kind {
+                FieldKind::Choice(_) | FieldKind::Choices(_) => values
+                    .iter()
+                    .map(|v| state.i18n.t(lang, &format!("support-option-{v}")))
+                    .collect(),
+                _ => values.clone(),
+            };
+            Some(minijinja::context! {
+                label => state.i18n.t(lang, &format!("support-field-{}", f.name)),
+                value => shown.join(", "),
+            })
+        })
+        .collect();
+    minijinja::context! {
+        id => req.id,
+        reference => req.reference,
+        kind_label => state.i18n.t(lang, &format!("support-kind-{}", req.kind.code())),
+        state_code => req.state.code(),
+        state_label => state.i18n.t(lang, &format!("support-state-{}", req.state.code())),
+        municipalities => req.municipalities.iter().filter_map(|n| geography.municipality(n)).map(|m| minijinja::context! { nis => m.nis, name => m.display_name(lang) }).collect::<Vec<_>>(),
+        answers => answers,
+        requester_name => req.requester_name,
+        requester_email => req.requester_email,
+        requester_organisation => req.requester_organisation,
+        created => timestamp(req.created_at),
+        planned_on => req.planned_on.map(format_date),
+        outcome => req.outcome,
+    }
+}
+
+pub async fn follow(
+    State(state): State<AppState>,
+    Path((lang, token)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let req = match service::request_by_follow_token(&state.db, &token).await {
+        Ok(req) => req,
+        Err(SupportError::NotFound) => {
+            return Ok(message_page(
+                &state,
+                lang,
+                "support-link-invalid",
+                StatusCode::NOT_FOUND,
+            ));
+        }
+        Err(error) => return Err(AppError::internal(error)),
+    };
+    let (csrf_token, cookie) = csrf::anonymous_token(&headers);
+    let response = requester_page(
+        &state,
+        lang,
+        &req,
+        format!("/{}/request/follow/{token}", lang.code()),
+        csrf_token,
+        None,
+        None,
+        StatusCode::OK,
+    )
+    .await?;
+    let mut response = with_cookie(response, cookie);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+/// A requester writes or withdraws (private link or "my requests").
+async fn requester_action(
+    state: &AppState,
+    lang: Lang,
+    req: &Request,
+    who: &Acting<'_>,
+    pairs: &[(String, String)],
+) -> Result<(Option<String>, Option<String>, StatusCode), AppError> {
+    let ctx = crate::identity::context(state);
+    let result = match value(pairs, "action") {
+        "withdraw" => service::act(&ctx, who, req, Action::Withdraw, Details::default())
+            .await
+            .map(|_| "support-withdrawn"),
+        "message" => service::post_message(&ctx, who, req, value(pairs, "body"), false)
+            .await
+            .map(|()| "support-message-sent"),
+        _ => return Err(AppError::bad_request("error-bad-request", "action")),
+    };
+    Ok(match result {
+        Ok(key) => (Some(state.i18n.t(lang, key)), None, StatusCode::OK),
+        Err(error) => (
+            None,
+            Some(error_message(state, lang, &error)?),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    })
+}
+
+fn error_message(state: &AppState, lang: Lang, error: &SupportError) -> Result<String, AppError> {
+    match error {
+        SupportError::Input(problems) => Ok(problems
+            .iter()
+            .map(|p| state.i18n.t(lang, p.key))
+            .collect::<Vec<_>>()
+            .join(" ")),
+        SupportError::NotNow => Ok(state.i18n.t(lang, "support-error-not-now")),
+        SupportError::NotAllowed => Err(AppError::Forbidden {
+            key: "error-forbidden",
+        }),
+        SupportError::NotFound => Err(AppError::NotFound),
+        SupportError::TooMany => Ok(state.i18n.t(lang, "support-error-too-many")),
+        SupportError::Database(e) => Err(AppError::internal(e)),
+    }
+}
+
+pub async fn follow_submit(
+    State(state): State<AppState>,
+    Path((lang, token)): Path<(String, String)>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let pairs = form_pairs(&body);
+    if !csrf::verify_anonymous(&headers, value(&pairs, "csrf")) {
+        return Err(AppError::Forbidden { key: "error-csrf" });
+    }
+    let req = match service::request_by_follow_token(&state.db, &token).await {
+        Ok(req) => req,
+        Err(SupportError::NotFound) => {
+            return Ok(message_page(
+                &state,
+                lang,
+                "support-link-invalid",
+                StatusCode::NOT_FOUND,
+            ));
+        }
+        Err(error) => return Err(AppError::internal(error)),
+    };
+    let actor = Actor::anonymous(&ip);
+    let who = Acting {
+        actor: &actor,
+        user_id: None,
+        label: &req.requester_name,
+        staff: false,
+    };
+    let (notice, error, status) = requester_action(&state, lang, &req, &who, &pairs).await?;
+    let fresh = service::request(&state.db, req.id)
+        .await
+        .map_err(AppError::internal)?;
+    let (csrf_token, _) = csrf::anonymous_token(&headers);
+    requester_page(
+        &state,
+        lang,
+        &fresh,
+        format!("/{}/request/follow/{token}", lang.code()),
+        csrf_token,
+        notice,
+        error,
+        status,
+    )
+    .await
+}
+
+pub async fn my_requests(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let list = service::list(&state.db, None, Some(user.user_id), None)
+        .await
+        .map_err(AppError::internal)?;
+    let rows: Vec<minijinja::Value> = list
+        .iter()
+        .map(|r| row_context(&state, lang, r, 0))
+        .collect();
+    Ok(page(
+        &state,
+        lang,
+        state.i18n.t(lang, "support-my-title"),
+        "/my-requests".into(),
+        "support/my_requests.html",
+        minijinja::context! {
+            requests => rows,
+            kinds => Kind::ALL.iter().map(|k| minijinja::context! {
+                code => k.code(), label => state.i18n.t(lang, &format!("support-kind-{}", k.code())),
+            }).collect::<Vec<_>>(),
+        },
+        StatusCode::OK,
+    ))
+}
+
+fn row_context(state: &AppState, lang: Lang, r: &Request, target_days: u32) -> minijinja::Value {
+    let geography = state.geography();
+    minijinja::context! {
+        id => r.id,
+        reference => r.reference,
+        kind => state.i18n.t(lang, &format!("support-kind-{}", r.kind.code())),
+        state => state.i18n.t(lang, &format!("support-state-{}", r.state.code())),
+        state_code => r.state.code(),
+        municipalities => r.municipalities.iter().filter_map(|n| geography.municipality(n)).map(|m| m.display_name(lang).plain()).collect::<Vec<_>>().join(", "),
+        created => timestamp(r.created_at),
+        overdue => target_days > 0 && r.overdue(target_days, crate::core::clock::today()),
+        planned_on => r.planned_on.map(format_date),
+    }
+}
+
+async fn own_request(state: &AppState, user: &SessionUser, id: &str) -> Result<Request, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let req = service::request(&state.db, id).await.map_err(|e| match e {
+        SupportError::NotFound => AppError::NotFound,
+        other => AppError::internal(other),
+    })?;
+    if req.requester_user_id != Some(user.user_id) {
+        // Another person's request does not exist for this user.
+        return Err(AppError::NotFound);
+    }
+    Ok(req)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SentParam {
+    sent: Option<String>,
+}
+
+pub async fn my_request(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+    Query(params): Query<SentParam>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let req = own_request(&state, &user, &id).await?;
+    let notice = params.sent.map(|_| state.i18n.t(lang, "support-received"));
+    requester_page(
+        &state,
+        lang,
+        &req,
+        format!("/{}/my-requests/{}", lang.code(), req.id),
+        user.csrf_token.clone(),
+        notice,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn my_request_submit(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    body: String,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let pairs = form_pairs(&body);
+    csrf::require_session_token(value(&pairs, "csrf"), &user)?;
+    let req = own_request(&state, &user, &id).await?;
+    let actor = Actor::user(user.user_id, &ip);
+    let who = Acting {
+        actor: &actor,
+        user_id: Some(user.user_id),
+        label: &user.display_name,
+        staff: false,
+    };
+    let (notice, error, status) = requester_action(&state, lang, &req, &who, &pairs).await?;
+    let fresh = service::request(&state.db, req.id)
+        .await
+        .map_err(AppError::internal)?;
+    requester_page(
+        &state,
+        lang,
+        &fresh,
+        format!("/{}/my-requests/{}", lang.code(), req.id),
+        user.csrf_token.clone(),
+        notice,
+        error,
+        status,
+    )
+    .await
+}
+
+// ------------------------------------------------------------------ Radix team
+
+pub async fn team(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let target = state.config.support_answer_days;
+    let all = service::list(&state.db, None, None, None)
+        .await
+        .map_err(AppError::internal)?;
+    let geography = state.geography();
+    let open: Vec<&Request> = all.iter().filter(|r| r.state.is_open()).collect();
+    let today = crate::core::clock::today();
+    let unassigned: Vec<minijinja::Value> = open
+        .iter()
+        .filter(|r| r.assigned_to.is_none())
+        .map(|r| row_context(&state, lang, r, target))
+        .collect();
+    let overdue: Vec<minijinja::Value> = open
+        .iter()
+        .filter(|r| r.overdue(target, today))
+        .map(|r| row_context(&state, lang, r, target))
+        .collect();
+    let mine: Vec<minijinja::Value> = open
+        .iter()
+        .filter(|r| r.assigned_to == Some(user.user_id))
+        .map(|r| row_context(&state, lang, r, target))
+        .collect();
+    let recent: Vec<minijinja::Value> = all
+        .iter()
+        .filter(|r| r.state != super::domain::State::Unconfirmed)
+        .take(30)
+        .map(|r| row_context(&state, lang, r, target))
+        .collect();
+    // Counts of open requests per state, region and kind.
+    let mut by_state: Vec<minijinja::Value> = vec![];
+    for s in super::domain::State::ALL.iter().filter(|s| s.is_open()) {
+        by_state.push(minijinja::context! {
+            label => state.i18n.t(lang, &format!("support-state-{}", s.code())),
+            count => open.iter().filter(|r| r.state == *s).count(),
+        });
+    }
+    let mut by_region: Vec<minijinja::Value> = vec![];
+    for region in crate::geo::Region::ALL {
+        by_region.push(minijinja::context! {
+            label => crate::geo::region_label(&state, lang, region),
+            count => open.iter().filter(|r| r.municipalities.iter().any(|n| geography.municipality(n).is_some_and(|m| m.region == region))).count(),
+        });
+    }
+    let by_kind: Vec<minijinja::Value> = Kind::ALL
+        .iter()
+        .map(|k| {
+            minijinja::context! {
+                label => state.i18n.t(lang, &format!("support-kind-{}", k.code())),
+                count => open.iter().filter(|r| r.kind == *k).count(),
+            }
+        })
+        .collect();
+    Ok(page(
+        &state,
+        lang,
+        state.i18n.t(lang, "support-team-title"),
+        "/support".into(),
+        "support/team.html",
+        minijinja::context! {
+            unassigned => unassigned,
+            overdue => overdue,
+            mine => mine,
+            recent => recent,
+            by_state => by_state,
+            by_region => by_region,
+            by_kind => by_kind,
+            target => target,
+        },
+        StatusCode::OK,
+    ))
+}
+
+async fn staff_page(
+    state: &AppState,
+    lang: Lang,
+    user: &SessionUser,
+    req: &Request,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let messages = service::messages(&state.db, req.id, true)
+        .await
+        .map_err(AppError::internal)?;
+    let candidates = service::candidates(&state.db, &state.geography(), req)
+        .await
+        .map_err(AppError::internal)?;
+    let assigned_name = candidates
+        .iter()
+        .find(|c| Some(c.id) == req.assigned_to)
+        .map(|c| c.name.clone());
+    let allowed = |action| super::domain::transition(req.state, action).is_some();
+    Ok(page(
+        state,
+        lang,
+        format!(
+            "{} {}",
+            state.i18n.t(lang, "support-request-title"),
+            req.reference
+        ),
+        format!("/support/{}", req.id),
+        "support/detail.html",
+        minijinja::context! {
+            ..request_context(state, lang, req),
+            ..minijinja::context! {
+                csrf => user.csrf_token,
+                thread => thread(&messages, true),
+                notice => notice,
+                error => error,
+                assigned_name => assigned_name,
+                candidates => candidates.iter().map(|c| minijinja::context! {
+                    id => c.id, name => c.name, suggested => c.suggested,
+                    reasons => [
+                        c.in_portfolio.then(|| state.i18n.t(lang, "support-reason-portfolio")),
+                        c.speaks_language.then(|| state.i18n.t(lang, "support-reason-language")),
+                        Some(state.i18n.t_args(lang, "support-reason-load", &[("count", fluent_bundle::FluentValue::from(c.open_requests))])),
+                    ].into_iter().flatten().collect::<Vec<_>>().join(", "),
+                    selected => req.assigned_to.map_or(c.suggested, |a| a == c.id),
+                }).collect::<Vec<_>>(),
+                can_assign => allowed(Action::Assign),
+                can_schedule => allowed(Action::Schedule),
+                can_deliver => allowed(Action::Deliver),
+                can_close => allowed(Action::Close),
+                can_decline => allowed(Action::Decline),
+                can_write => req.state.is_open(),
+                today_value => crate::core::clock::today().to_string(),
+                overdue => req.overdue(state.config.support_answer_days, crate::core::clock::today()),
+            }
+        },
+        status,
+    ))
+}
+
+async fn staff_request(state: &AppState, id: &str) -> Result<Request, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let req = service::request(&state.db, id).await.map_err(|e| match e {
+        SupportError::NotFound => AppError::NotFound,
+        other => AppError::internal(other),
+    })?;
+    if req.state == super::domain::State::Unconfirmed {
+        // Not a request until its sender confirmed the address.
+        return Err(AppError::NotFound);
+    }
+    Ok(req)
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let req = staff_request(&state, &id).await?;
+    staff_page(&state, lang, &user, &req, None, None, StatusCode::OK).await
+}
+
+pub async fn detail_submit(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    body: String,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let pairs = form_pairs(&body);
+    csrf::require_session_token(value(&pairs, "csrf"), &user)?;
+    let req = staff_request(&state, &id).await?;
+    let actor = Actor::user(user.user_id, &ip);
+    let who = Acting {
+        actor: &actor,
+        user_id: Some(user.user_id),
+        label: &user.display_name,
+        staff: true,
+    };
+    let ctx = crate::identity::context(&state);
+    let text = value(&pairs, "text");
+    let result: Result<&str, SupportError> = match value(&pairs, "action") {
+        "message" => service::post_message(&ctx, &who, &req, value(&pairs, "body"), false)
+            .await
+            .map(|()| "support-message-sent"),
+        "note" => service::post_message(&ctx, &who, &req, value(&pairs, "body"), true)
+            .await
+            .map(|()| "support-note-added"),
+        code => {
+            let action = Action::from_code(code)
+                .filter(|a| *a != Action::Confirm && *a != Action::Withdraw)
+                .ok_or(AppError::bad_request("error-bad-request", "action"))?;
+            let planned_on = match value(&pairs, "planned_on") {
+                "" => None,
+                text => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .or_else(|_| chrono::NaiveDate::parse_from_str(text, "%d/%m/%Y"))
+                {
+                    Ok(date) => Some(date),
+                    Err(_) => {
+                        let message = state.i18n.t(lang, "support-error-date");
+                        return staff_page(
+                            &state,
+                            lang,
+                            &user,
+                            &req,
+                            None,
+                            Some(message),
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                        )
+                        .await;
+                    }
+                },
+            };
+            service::act(
+                &ctx,
+                &who,
+                &req,
+                action,
+                Details {
+                    advisor: value(&pairs, "advisor").parse().ok(),
+                    planned_on,
+                    text,
+                },
+            )
+            .await
+            .map(|_| "support-step-done")
+        }
+    };
+    let fresh = service::request(&state.db, req.id)
+        .await
+        .map_err(AppError::internal)?;
+    match result {
+        Ok(key) => {
+            let notice = state.i18n.t(lang, key);
+            staff_page(
+                &state,
+                lang,
+                &user,
+                &fresh,
+                Some(notice),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(error) => {
+            let status = if matches!(error, SupportError::NotNow) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let message = error_message(&state, lang, &error)?;
+            staff_page(&state, lang, &user, &fresh, None, Some(message), status).await
+        }
+    }
+}

@@ -1,0 +1,437 @@
+//! Storage of support requests and their messages.
+
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use sea_query::{Expr, ExprTrait, Iden, Order, Query};
+
+use crate::core::db::{Db, DbError, Tx};
+
+#[derive(Iden, Clone, Copy)]
+enum SupportRequest {
+    Table,
+    Id,
+    Reference,
+    Kind,
+    State,
+    Language,
+    Municipalities,
+    Payload,
+    RequesterUserId,
+    RequesterName,
+    RequesterEmail,
+    RequesterOrganisation,
+    CreatedIp,
+    FollowTokenHash,
+    ConfirmTokenHash,
+    AssignedTo,
+    PlannedOn,
+    Outcome,
+    CreatedAt,
+    ConfirmedAt,
+    FirstAnswerAt,
+    UpdatedAt,
+    ClosedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+enum SupportMessage {
+    Table,
+    Id,
+    RequestId,
+    Internal,
+    FromStaff,
+    AuthorUserId,
+    AuthorLabel,
+    Body,
+    CreatedAt,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct RequestRow {
+    pub id: i64,
+    pub reference: String,
+    pub kind: String,
+    pub state: String,
+    pub language: String,
+    pub municipalities: String,
+    pub payload: String,
+    pub requester_user_id: Option<i64>,
+    pub requester_name: String,
+    pub requester_email: String,
+    pub requester_organisation: String,
+    pub assigned_to: Option<i64>,
+    pub planned_on: Option<NaiveDate>,
+    pub outcome: String,
+    pub created_at: DateTime<Utc>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub first_answer_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+const COLUMNS: [SupportRequest; 18] = [
+    SupportRequest::Id,
+    SupportRequest::Reference,
+    SupportRequest::Kind,
+    SupportRequest::State,
+    SupportRequest::Language,
+    SupportRequest::Municipalities,
+    SupportRequest::Payload,
+    SupportRequest::RequesterUserId,
+    SupportRequest::RequesterName,
+    SupportRequest::RequesterEmail,
+    SupportRequest::RequesterOrganisation,
+    SupportRequest::AssignedTo,
+    SupportRequest::PlannedOn,
+    SupportRequest::Outcome,
+    SupportRequest::CreatedAt,
+    SupportRequest::ConfirmedAt,
+    SupportRequest::FirstAnswerAt,
+    SupportRequest::ClosedAt,
+];
+
+pub(super) struct NewRequestRow<'a> {
+    pub kind: &'a str,
+    pub state: &'a str,
+    pub language: &'a str,
+    pub municipalities: &'a str,
+    pub payload: &'a str,
+    pub requester_user_id: Option<i64>,
+    pub requester_name: &'a str,
+    pub requester_email: &'a str,
+    pub requester_organisation: &'a str,
+    pub created_ip: &'a str,
+    pub follow_token_hash: &'a str,
+    pub confirm_token_hash: Option<&'a str>,
+}
+
+#[derive(sqlx::FromRow)]
+struct IdRow {
+    id: i64,
+}
+
+/// Inserts a request and gives it its reference (RDX-year-number); returns (id, reference).
+pub(super) async fn insert_request(
+    tx: &mut Tx,
+    row: &NewRequestRow<'_>,
+    now: DateTime<Utc>,
+) -> Result<(i64, String), DbError> {
+    let now = now.trunc_subsecs(6);
+    let provisional = format!("pending-{}", row.follow_token_hash);
+    let confirmed = (row.state == "new").then_some(now);
+    let mut statement = Query::insert()
+        .into_table(SupportRequest::Table)
+        .columns([
+            SupportRequest::Reference,
+            SupportRequest::Kind,
+            SupportRequest::State,
+            SupportRequest::Language,
+            SupportRequest::Municipalities,
+            SupportRequest::Payload,
+            SupportRequest::RequesterUserId,
+            SupportRequest::RequesterName,
+            SupportRequest::RequesterEmail,
+            SupportRequest::RequesterOrganisation,
+            SupportRequest::CreatedIp,
+            SupportRequest::FollowTokenHash,
+            SupportRequest::ConfirmTokenHash,
+            SupportRequest::Outcome,
+            SupportRequest::CreatedAt,
+            SupportRequest::ConfirmedAt,
+            SupportRequest::UpdatedAt,
+        ])
+        .values_panic([
+            provisional.into(),
+            row.kind.into(),
+            row.state.into(),
+            row.language.into(),
+            row.municipalities.into(),
+            row.payload.into(),
+            row.requester_user_id.into(),
+            row.requester_name.into(),
+            row.requester_email.into(),
+            row.requester_organisation.into(),
+            row.created_ip.into(),
+            row.follow_token_hash.into(),
+            row.confirm_token_hash.into(),
+            "".into(),
+            now.into(),
+            confirmed.into(),
+            now.into(),
+        ])
+        .to_owned();
+    statement.returning(Query::returning().column(SupportRequest::Id));
+    let rows: Vec<IdRow> = tx.fetch_all(&statement).await?;
+    let id = rows.first().map(|r| r.id).unwrap_or_default();
+    let reference = format!("RDX-{}-{id:05}", now.format("%Y"));
+    tx.execute(
+        &Query::update()
+            .table(SupportRequest::Table)
+            .value(SupportRequest::Reference, reference.clone())
+            .and_where(Expr::col(SupportRequest::Id).eq(id))
+            .to_owned(),
+    )
+    .await?;
+    Ok((id, reference))
+}
+
+async fn one(
+    db: &Db,
+    column: SupportRequest,
+    value: sea_query::Value,
+) -> Result<Option<RequestRow>, DbError> {
+    db.fetch_optional(
+        &Query::select()
+            .columns(COLUMNS)
+            .from(SupportRequest::Table)
+            .and_where(Expr::col(column).eq(value))
+            .to_owned(),
+    )
+    .await
+}
+
+pub(super) async fn by_id(db: &Db, id: i64) -> Result<Option<RequestRow>, DbError> {
+    one(db, SupportRequest::Id, id.into()).await
+}
+
+pub(super) async fn by_follow_token(db: &Db, hash: &str) -> Result<Option<RequestRow>, DbError> {
+    one(db, SupportRequest::FollowTokenHash, hash.into()).await
+}
+
+pub(super) async fn by_confirm_token(db: &Db, hash: &str) -> Result<Option<RequestRow>, DbError> {
+    one(db, SupportRequest::ConfirmTokenHash, hash.into()).await
+}
+
+/// Requests, newest first, optionally in some states, of a requester, or assigned to someone.
+pub(super) async fn list(
+    db: &Db,
+    states: Option<&[&str]>,
+    requester: Option<i64>,
+    assigned_to: Option<i64>,
+    limit: u64,
+) -> Result<Vec<RequestRow>, DbError> {
+    let mut statement = Query::select();
+    statement
+        .columns(COLUMNS)
+        .from(SupportRequest::Table)
+        .order_by(SupportRequest::Id, Order::Desc)
+        .limit(limit);
+    if let Some(states) = states {
+        statement.and_where(
+            Expr::col(SupportRequest::State).is_in(states.iter().map(|s| String::from(*s))),
+        );
+    }
+    if let Some(user) = requester {
+        statement.and_where(Expr::col(SupportRequest::RequesterUserId).eq(user));
+    }
+    if let Some(user) = assigned_to {
+        statement.and_where(Expr::col(SupportRequest::AssignedTo).eq(user));
+    }
+    db.fetch_all(&statement).await
+}
+
+/// Changes the state when the request is still in `from` (false when someone acted first).
+pub(super) async fn set_state(
+    tx: &mut Tx,
+    id: i64,
+    from: &str,
+    to: &str,
+    change: Change,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let now = now.trunc_subsecs(6);
+    let mut statement = Query::update();
+    statement
+        .table(SupportRequest::Table)
+        .value(SupportRequest::State, to)
+        .value(SupportRequest::UpdatedAt, now)
+        .and_where(Expr::col(SupportRequest::Id).eq(id))
+        .and_where(Expr::col(SupportRequest::State).eq(from));
+    if let Some(user) = change.assigned_to {
+        statement.value(SupportRequest::AssignedTo, user);
+    }
+    if let Some(date) = change.planned_on {
+        statement.value(SupportRequest::PlannedOn, date);
+    }
+    if let Some(outcome) = change.outcome {
+        statement.value(SupportRequest::Outcome, outcome);
+    }
+    if to == "new" {
+        statement
+            .value(SupportRequest::ConfirmedAt, now)
+            .value(SupportRequest::ConfirmTokenHash, Option::<String>::None);
+    }
+    if matches!(to, "closed" | "declined" | "withdrawn") {
+        statement.value(SupportRequest::ClosedAt, now);
+    }
+    Ok(tx.execute(&statement).await? == 1)
+}
+
+#[derive(Default)]
+pub(super) struct Change {
+    pub assigned_to: Option<i64>,
+    pub planned_on: Option<NaiveDate>,
+    pub outcome: Option<String>,
+}
+
+/// A new private link replaces the earlier one (sent with the acknowledgement).
+pub(super) async fn set_follow_token(tx: &mut Tx, id: i64, hash: &str) -> Result<(), DbError> {
+    tx.execute(
+        &Query::update()
+            .table(SupportRequest::Table)
+            .value(SupportRequest::FollowTokenHash, hash)
+            .and_where(Expr::col(SupportRequest::Id).eq(id))
+            .to_owned(),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The first answer to the requester (a message or a step) starts the clock only once.
+pub(super) async fn mark_first_answer(
+    tx: &mut Tx,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    tx.execute(
+        &Query::update()
+            .table(SupportRequest::Table)
+            .value(SupportRequest::FirstAnswerAt, now.trunc_subsecs(6))
+            .and_where(Expr::col(SupportRequest::Id).eq(id))
+            .and_where(Expr::col(SupportRequest::FirstAnswerAt).is_null())
+            .to_owned(),
+    )
+    .await
+    .map(|_| ())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct MessageRow {
+    pub internal: bool,
+    pub from_staff: bool,
+    pub author_label: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub(super) struct NewMessage<'a> {
+    pub request_id: i64,
+    pub internal: bool,
+    pub from_staff: bool,
+    pub author_user_id: Option<i64>,
+    pub author_label: &'a str,
+    pub body: &'a str,
+}
+
+pub(super) async fn insert_message(
+    tx: &mut Tx,
+    message: &NewMessage<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    tx.execute(
+        &Query::insert()
+            .into_table(SupportMessage::Table)
+            .columns([
+                SupportMessage::RequestId,
+                SupportMessage::Internal,
+                SupportMessage::FromStaff,
+                SupportMessage::AuthorUserId,
+                SupportMessage::AuthorLabel,
+                SupportMessage::Body,
+                SupportMessage::CreatedAt,
+            ])
+            .values_panic([
+                message.request_id.into(),
+                message.internal.into(),
+                message.from_staff.into(),
+                message.author_user_id.into(),
+                message.author_label.into(),
+                message.body.into(),
+                now.trunc_subsecs(6).into(),
+            ])
+            .to_owned(),
+    )
+    .await
+    .map(|_| ())
+}
+
+pub(super) async fn messages(
+    db: &Db,
+    request_id: i64,
+    with_internal: bool,
+) -> Result<Vec<MessageRow>, DbError> {
+    let mut statement = Query::select();
+    statement
+        .columns([
+            SupportMessage::Internal,
+            SupportMessage::FromStaff,
+            SupportMessage::AuthorLabel,
+            SupportMessage::Body,
+            SupportMessage::CreatedAt,
+        ])
+        .from(SupportMessage::Table)
+        .and_where(Expr::col(SupportMessage::RequestId).eq(request_id))
+        .order_by(SupportMessage::Id, Order::Asc);
+    if !with_internal {
+        statement.and_where(Expr::col(SupportMessage::Internal).eq(false));
+    }
+    db.fetch_all(&statement).await
+}
+
+#[derive(sqlx::FromRow)]
+struct CountRow {
+    count: i64,
+}
+
+/// Requests sent from an address or an email address since `since` (spam limits).
+pub(super) async fn recent_count(
+    db: &Db,
+    ip: &str,
+    email: &str,
+    since: DateTime<Utc>,
+) -> Result<(i64, i64), DbError> {
+    let count = |column: SupportRequest, value: String| {
+        Query::select()
+            .expr_as(Expr::col(SupportRequest::Id).count(), "count")
+            .from(SupportRequest::Table)
+            .and_where(Expr::col(column).eq(value))
+            .and_where(Expr::col(SupportRequest::CreatedAt).gte(since.trunc_subsecs(6)))
+            .to_owned()
+    };
+    let by_ip: Option<CountRow> = db
+        .fetch_optional(&count(SupportRequest::CreatedIp, ip.to_string()))
+        .await?;
+    let by_email: Option<CountRow> = db
+        .fetch_optional(&count(SupportRequest::RequesterEmail, email.to_string()))
+        .await?;
+    Ok((
+        by_ip.map(|c| c.count).unwrap_or_default(),
+        by_email.map(|c| c.count).unwrap_or_default(),
+    ))
+}
+
+/// Open requests per assigned advisor (their current workload).
+pub(super) async fn workload(db: &Db) -> Result<Vec<(i64, i64)>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct LoadRow {
+        assigned_to: Option<i64>,
+        count: i64,
+    }
+    let rows: Vec<LoadRow> = db
+        .fetch_all(
+            &Query::select()
+                .column(SupportRequest::AssignedTo)
+                .expr_as(Expr::col(SupportRequest::Id).count(), "count")
+                .from(SupportRequest::Table)
+                .and_where(Expr::col(SupportRequest::State).is_in([
+                    "assigned",
+                    "scheduled",
+                    "delivered",
+                ]))
+                .group_by_col(SupportRequest::AssignedTo)
+                .to_owned(),
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| r.assigned_to.map(|id| (id, r.count)))
+        .collect())
+}

@@ -1,0 +1,315 @@
+//! Support requests end to end over HTTP: a visitor's request confirmed by email, the
+//! acknowledgement with its reference and private link, handling by an advisor through the
+//! allowed states only, shared messages and internal notes, members' own requests, spam
+//! limits.
+
+use radix::core::auth::Role;
+
+use crate::identity::{Browser, input_value, signed_in};
+use crate::support::TestApp;
+
+fn link_in(text: &str, marker: &str) -> String {
+    let start = text.find(marker).expect("link in email");
+    text[start..]
+        .split(|c: char| c.is_whitespace() || c == '<' || c == '"')
+        .next()
+        .expect("link")
+        .to_string()
+}
+
+async fn mail_to(app: &TestApp, address: &str) -> Vec<radix::core::email::OutboxRow> {
+    radix::core::email::to_recipient(&app.state.db, address)
+        .await
+        .expect("outbox")
+}
+
+#[tokio::test]
+async fn a_visitor_asks_for_help_and_an_advisor_handles_it_step_by_step() {
+    let app = TestApp::start().await;
+    let mut visitor = Browser::new(&app);
+    let form = visitor.get("/fr/request/livcr-setup").await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body.contains("class=\"warning\""),
+        "no-case-data warning"
+    );
+    let csrf = input_value(&form.body, "csrf").expect("csrf");
+    // Missing and wrong answers: refused field by field, nothing kept.
+    let refused = visitor
+        .post(
+            "/fr/request/livcr-setup",
+            &[
+                ("csrf", &csrf),
+                ("municipality_text", "Atlantis"),
+                ("name", "Claire Dubois"),
+                ("email", "not-an-address"),
+                ("situation", "everything"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("href=\"#municipalities\""));
+    assert!(refused.body.contains("href=\"#email\""));
+    assert!(refused.body.contains("href=\"#situation\""));
+    assert!(
+        refused.body.contains("value=\"Claire Dubois\""),
+        "input kept"
+    );
+    let sent = visitor
+        .post(
+            "/fr/request/livcr-setup",
+            &[
+                ("csrf", &csrf),
+                ("municipality_text", "Namur, 92035"),
+                ("name", "Claire Dubois"),
+                ("email", "claire.dubois@namur.test"),
+                ("organisation", "Service prévention"),
+                ("situation", "preparation"),
+                ("meeting_language", "fr"),
+                ("participants", "police"),
+                ("participants", "prevention"),
+                ("preferred_dates", "Mardis de janvier"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let confirm_mail = mail_to(&app, "claire.dubois@namur.test").await;
+    assert_eq!(confirm_mail.len(), 1);
+    let confirm_link = link_in(&confirm_mail[0].body_text, "/fr/request/confirm/");
+    // Not a request yet: the team does not see it.
+    let (mut advisor, advisor_id) = signed_in(&app, Role::Advisor, "advisor@radix.test", &[]).await;
+    let team = advisor.get("/fr/support").await;
+    assert_eq!(team.status, 200);
+    assert!(!team.body.contains("RDX-"));
+
+    let page = visitor.get(&confirm_link).await;
+    assert_eq!(page.status, 200);
+    let csrf = input_value(&page.body, "csrf").expect("csrf");
+    let confirmed = visitor.post(&confirm_link, &[("csrf", &csrf)]).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    let again = visitor.post(&confirm_link, &[("csrf", &csrf)]).await;
+    assert_eq!(again.status, 404, "a confirmation link works once");
+    let mails = mail_to(&app, "claire.dubois@namur.test").await;
+    let ack = mails
+        .iter()
+        .find(|m| m.subject.contains("RDX-"))
+        .expect("acknowledgement");
+    let follow_link = link_in(&ack.body_text, "/fr/request/follow/");
+    let follow = visitor.get(&follow_link).await;
+    assert_eq!(follow.status, 200);
+    assert!(follow.body.contains("Service prévention") || follow.body.contains("RDX-"));
+
+    // The advisor sees it as unassigned, with a suggested advisor.
+    let team = advisor.get("/fr/support").await;
+    let id_start = team.body.find("/fr/support/").expect("request listed") + "/fr/support/".len();
+    let id: String = team.body[id_start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let path = format!("/fr/support/{id}");
+    let detail = advisor.get(&path).await;
+    assert_eq!(detail.status, 200);
+    assert!(detail.body.contains("Mardis de janvier"));
+    let csrf = input_value(&detail.body, "csrf").expect("csrf");
+    // Closing a new request is not a step that exists.
+    let refused = advisor
+        .post(
+            &path,
+            &[("csrf", &csrf), ("action", "close"), ("text", "Done")],
+        )
+        .await;
+    assert_eq!(refused.status, 409);
+    let assigned = advisor
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("action", "assign"),
+                ("advisor", &advisor_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(assigned.status, 200, "{}", assigned.body);
+    assert!(
+        mail_to(&app, "advisor@radix.test")
+            .await
+            .iter()
+            .any(|m| m.subject.contains("RDX-")),
+        "the advisor is told"
+    );
+    let past = advisor
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("action", "schedule"),
+                ("planned_on", "2020-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(past.status, 422, "a meeting in the past is refused");
+    let next_month = (radix::core::clock::today() + chrono::Duration::days(30)).to_string();
+    let scheduled = advisor
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("action", "schedule"),
+                ("planned_on", &next_month),
+            ],
+        )
+        .await;
+    assert_eq!(scheduled.status, 200, "{}", scheduled.body);
+    // A shared message reaches the requester; an internal note does not.
+    advisor
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("action", "message"),
+                ("body", "Pouvez-vous confirmer la salle ?"),
+            ],
+        )
+        .await;
+    advisor
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("action", "note"),
+                ("body", "Interne : voir aussi la zone de police."),
+            ],
+        )
+        .await;
+    let follow = visitor.get(&follow_link).await;
+    assert!(follow.body.contains("Pouvez-vous confirmer la salle"));
+    assert!(!follow.body.contains("Interne : voir aussi"));
+    let csrf_visitor = input_value(&follow.body, "csrf").expect("csrf");
+    let reply = visitor
+        .post(
+            &follow_link,
+            &[
+                ("csrf", &csrf_visitor),
+                ("action", "message"),
+                ("body", "Oui, la salle du conseil."),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 200);
+    for (action, text) in [
+        ("deliver", ""),
+        ("close", "Cellule en place, suivi dans 6 mois"),
+    ] {
+        let page = advisor
+            .post(
+                &path,
+                &[("csrf", &csrf), ("action", action), ("text", text)],
+            )
+            .await;
+        assert_eq!(page.status, 200, "{action}: {}", page.body);
+    }
+    let mails = mail_to(&app, "claire.dubois@namur.test").await;
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.body_text.contains("Cellule en place, suivi dans 6 mois"))
+    );
+    let follow = visitor.get(&follow_link).await;
+    assert!(
+        !follow.body.contains("name=\"action\" value=\"withdraw\""),
+        "closed"
+    );
+    // The audit trail has every step.
+    let entries = radix::core::audit::list(
+        &app.state.db,
+        &radix::core::audit::AuditFilter {
+            entity: Some(("support_request".into(), id.clone())),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("audit");
+    assert!(entries.len() >= 8, "{} audit entries", entries.len());
+}
+
+#[tokio::test]
+async fn members_ask_for_their_own_municipalities_only_and_spam_is_held_back() {
+    let app = TestApp::start().await;
+    let (mut member, _) = signed_in(&app, Role::Municipal, "pv@gent.test", &["44021"]).await;
+    let form = member.get("/nl/request/awareness-day").await;
+    assert!(form.body.contains("value=\"44021\""));
+    let csrf = input_value(&form.body, "csrf").expect("csrf");
+    let foreign = member
+        .post(
+            "/nl/request/awareness-day",
+            &[
+                ("csrf", &csrf),
+                ("municipalities", "21004"),
+                ("audience", "municipal-staff"),
+                ("participants_count", "40"),
+                ("place", "on-site"),
+                ("session_language", "nl"),
+            ],
+        )
+        .await;
+    assert_eq!(foreign.status, 403);
+    let sent = member
+        .post(
+            "/nl/request/awareness-day",
+            &[
+                ("csrf", &csrf),
+                ("municipalities", "44021"),
+                ("audience", "municipal-staff"),
+                ("participants_count", "40"),
+                ("place", "on-site"),
+                ("session_language", "nl"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let mine = member.get("/nl/my-requests").await;
+    assert!(mine.body.contains("RDX-"));
+    assert!(
+        mail_to(&app, "pv@gent.test")
+            .await
+            .iter()
+            .any(|m| m.subject.contains("RDX-")),
+        "acknowledgement with the reference"
+    );
+
+    // A robot fills the hidden field: it is thanked, nothing is kept.
+    let mut robot = Browser::new(&app);
+    let form = robot.get("/en/request/question").await;
+    let csrf = input_value(&form.body, "csrf").expect("csrf");
+    let fields = |email: &'static str| {
+        vec![
+            ("municipality_text", "Gent"),
+            ("name", "Sam Peeters"),
+            ("email", email),
+            ("category", "cartography"),
+            ("message", "Where can I download the map?"),
+        ]
+    };
+    let mut honeypot = fields("robot@spam.test");
+    honeypot.push(("website", "http://spam.test"));
+    honeypot.push(("csrf", &csrf));
+    let page = robot.post("/en/request/question", &honeypot).await;
+    assert_eq!(page.status, 200);
+    assert!(mail_to(&app, "robot@spam.test").await.is_empty());
+    // Three requests an hour from one mailbox; the fourth waits.
+    for attempt in 0..4 {
+        let mut form = fields("sam@gent.test");
+        form.push(("csrf", &csrf));
+        let page = robot.post("/en/request/question", &form).await;
+        let expected = if attempt < 3 { 200 } else { 429 };
+        assert_eq!(page.status, expected, "attempt {attempt}");
+    }
+    // A national register number in the message is refused.
+    let mut form = fields("other@gent.test");
+    form.retain(|(k, _)| *k != "message");
+    form.push(("message", "About 85.07.30-033.28"));
+    form.push(("csrf", &csrf));
+    let page = robot.post("/en/request/question", &form).await;
+    assert_eq!(page.status, 422);
+}
