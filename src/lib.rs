@@ -387,12 +387,35 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
             }
         })
     };
+    // Follow-up reminders and the advisors' weekly digest; each is sent once, whichever
+    // instance gets there first.
+    let reminders = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(Duration::from_secs(900));
+            loop {
+                interval.tick().await;
+                let ctx = identity::context(&state);
+                match support::meetings::send_due_reminders(&ctx).await {
+                    Ok(0) => {}
+                    Ok(count) => tracing::info!(count, "follow-up reminders queued"),
+                    Err(error) => tracing::warn!(%error, "reminders failed"),
+                }
+                match support::meetings::send_weekly_digests(&ctx, false).await {
+                    Ok(0) => {}
+                    Ok(count) => tracing::info!(count, "weekly digests queued"),
+                    Err(error) => tracing::warn!(%error, "weekly digests failed"),
+                }
+            }
+        })
+    };
     let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     refresher.abort();
     retention.abort();
+    reminders.abort();
     if let Some(worker) = mailer {
         worker.abort();
     }

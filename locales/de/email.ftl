@@ -112,3 +112,30 @@ email-support-reply-body =
     Guten Tag,
 
     der Antragsteller hat eine neue Nachricht zu Antrag { $reference } geschrieben. Öffnen Sie sie über den Link unten.
+email-support-invitation-subject = Einladung — { $when } ({ $reference })
+email-support-invitation-body =
+    Guten Tag { $name },
+
+    das Radix Team plant ein Treffen zu Antrag { $reference }:
+
+    { $when }
+    { $place }
+
+    Mit der beigefügten Kalenderdatei können Sie das Treffen in Ihren Kalender übernehmen. Bringen Sie niemals Informationen über Einzelpersonen mit, die von einer LIVC-R begleitet werden.
+email-support-action-due-subject = Folgemaßnahme fällig: { $action }
+email-support-action-due-body =
+    Guten Tag { $name },
+
+    die Folgemaßnahme „{ $action }“ war am { $date } fällig und ist noch nicht erledigt.
+email-support-digest-subject = Ihre Radix-Woche
+email-support-digest-body =
+    Guten Tag { $name },
+
+    Ihre offenen Anträge:
+    { $requests }
+
+    Ihre Treffen in der kommenden Woche:
+    { $meetings }
+
+    Ihre überfälligen Folgemaßnahmen:
+    { $actions }

@@ -112,3 +112,30 @@ email-support-reply-body =
     Hello,
 
     The requester wrote a new message on request { $reference }. Open it through the link below.
+email-support-invitation-subject = Invitation — { $when } ({ $reference })
+email-support-invitation-body =
+    Hello { $name },
+
+    The Radix Team plans a meeting for request { $reference }:
+
+    { $when }
+    { $place }
+
+    The attached calendar file adds it to your agenda. Never bring information about individuals followed by an LIVC-R.
+email-support-action-due-subject = Follow-up action due: { $action }
+email-support-action-due-body =
+    Hello { $name },
+
+    The follow-up action "{ $action }" was due on { $date } and is not done yet.
+email-support-digest-subject = Your Radix week
+email-support-digest-body =
+    Hello { $name },
+
+    Your open requests:
+    { $requests }
+
+    Your meetings in the coming week:
+    { $meetings }
+
+    Your overdue follow-up actions:
+    { $actions }

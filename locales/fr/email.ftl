@@ -112,3 +112,30 @@ email-support-reply-body =
     Bonjour,
 
     Le demandeur a écrit un nouveau message sur la demande { $reference }. Ouvrez-la via le lien ci-dessous.
+email-support-invitation-subject = Invitation — { $when } ({ $reference })
+email-support-invitation-body =
+    Bonjour { $name },
+
+    La Radix Team planifie une réunion pour la demande { $reference } :
+
+    { $when }
+    { $place }
+
+    Le fichier de calendrier joint permet de l’ajouter à votre agenda. N’apportez jamais d’informations sur des personnes suivies par une CSIL-R.
+email-support-action-due-subject = Échéance d’une action de suivi : { $action }
+email-support-action-due-body =
+    Bonjour { $name },
+
+    L’action de suivi « { $action } » arrivait à échéance le { $date } et n’est pas encore terminée.
+email-support-digest-subject = Votre semaine Radix
+email-support-digest-body =
+    Bonjour { $name },
+
+    Vos demandes ouvertes :
+    { $requests }
+
+    Vos réunions de la semaine à venir :
+    { $meetings }
+
+    Vos actions de suivi en retard :
+    { $actions }

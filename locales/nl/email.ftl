@@ -112,3 +112,30 @@ email-support-reply-body =
     Goedendag,
 
     De aanvrager heeft een nieuw bericht geschreven over aanvraag { $reference }. Open het via de link hieronder.
+email-support-invitation-subject = Uitnodiging — { $when } ({ $reference })
+email-support-invitation-body =
+    Beste { $name },
+
+    Het Radix Team plant een vergadering voor aanvraag { $reference }:
+
+    { $when }
+    { $place }
+
+    Met het bijgevoegde agendabestand voegt u de vergadering toe aan uw agenda. Breng nooit informatie mee over personen die door een LIVC-R worden opgevolgd.
+email-support-action-due-subject = Vervaldag van een opvolgingsactie: { $action }
+email-support-action-due-body =
+    Beste { $name },
+
+    De opvolgingsactie "{ $action }" moest uiterlijk op { $date } klaar zijn en is nog niet afgerond.
+email-support-digest-subject = Uw Radix-week
+email-support-digest-body =
+    Beste { $name },
+
+    Uw openstaande aanvragen:
+    { $requests }
+
+    Uw vergaderingen in de komende week:
+    { $meetings }
+
+    Uw opvolgingsacties die te laat zijn:
+    { $actions }

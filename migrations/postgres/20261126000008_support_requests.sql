@@ -49,3 +49,69 @@ CREATE INDEX idx_support_message_request ON support_message (request_id);
 ALTER TABLE email_outbox ADD COLUMN attachment_name TEXT;
 ALTER TABLE email_outbox ADD COLUMN attachment_type TEXT;
 ALTER TABLE email_outbox ADD COLUMN attachment_body TEXT;
+
+-- A meeting or field visit of the Radix Team, answering one or more requests.
+CREATE TABLE support_meeting (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    uid TEXT NOT NULL,
+    sequence BIGINT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('livcr-setup', 'follow-up', 'awareness-day', 'project-support', 'other')),
+    starts_at TIMESTAMPTZ NOT NULL,
+    ends_at TIMESTAMPTZ NOT NULL,
+    place_kind TEXT NOT NULL CHECK (place_kind IN ('municipality', 'police-zone', 'online')),
+    place_code TEXT NOT NULL,
+    place_detail TEXT NOT NULL,
+    participants TEXT NOT NULL,
+    topics TEXT NOT NULL,
+    handed_over TEXT NOT NULL,
+    report TEXT NOT NULL,
+    created_by BIGINT REFERENCES identity_user (id),
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX idx_support_meeting_uid ON support_meeting (uid);
+CREATE INDEX idx_support_meeting_start ON support_meeting (starts_at);
+CREATE INDEX idx_support_meeting_place ON support_meeting (place_code);
+
+CREATE TABLE support_meeting_request (
+    meeting_id BIGINT NOT NULL REFERENCES support_meeting (id),
+    request_id BIGINT NOT NULL REFERENCES support_request (id),
+    PRIMARY KEY (meeting_id, request_id)
+);
+CREATE INDEX idx_support_meeting_request_request ON support_meeting_request (request_id);
+
+CREATE TABLE support_meeting_staff (
+    meeting_id BIGINT NOT NULL REFERENCES support_meeting (id),
+    user_id BIGINT NOT NULL REFERENCES identity_user (id),
+    PRIMARY KEY (meeting_id, user_id)
+);
+CREATE INDEX idx_support_meeting_staff_user ON support_meeting_staff (user_id);
+
+-- A follow-up action agreed in a meeting.
+CREATE TABLE support_action (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    meeting_id BIGINT NOT NULL REFERENCES support_meeting (id),
+    description TEXT NOT NULL,
+    owner_user_id BIGINT REFERENCES identity_user (id),
+    due_on DATE NOT NULL,
+    done_at TIMESTAMPTZ,
+    reminded_at TIMESTAMPTZ,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX idx_support_action_due ON support_action (done_at, due_on);
+CREATE INDEX idx_support_action_meeting ON support_action (meeting_id);
+
+-- Secret addresses of calendar feeds (only their hash is stored).
+CREATE TABLE support_calendar (
+    user_id BIGINT PRIMARY KEY NOT NULL REFERENCES identity_user (id),
+    token_hash TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX idx_support_calendar_token ON support_calendar (token_hash);
+
+-- Weekly digests already sent (one per person and ISO week, whatever the instance).
+CREATE TABLE support_digest (
+    user_id BIGINT NOT NULL REFERENCES identity_user (id),
+    week TEXT NOT NULL,
+    PRIMARY KEY (user_id, week)
+);

@@ -9,6 +9,9 @@
 //! audited and emailed; forms hold organisational facts only.
 
 pub mod domain;
+pub mod ics;
+mod meeting_routes;
+pub mod meetings;
 mod routes;
 pub mod service;
 mod store;
@@ -38,6 +41,24 @@ pub fn router() -> Router<AppState> {
             get(routes::my_request).post(routes::my_request_submit),
         )
         .route("/{lang}/support", get(routes::team))
+        .route(
+            "/{lang}/support/calendar",
+            get(meeting_routes::calendar_page).post(meeting_routes::calendar_submit),
+        )
+        .route(
+            "/{lang}/support/{id}/meeting",
+            get(meeting_routes::plan_form).post(meeting_routes::plan_submit),
+        )
+        .route(
+            "/{lang}/support/meetings/{id}",
+            get(meeting_routes::meeting_view).post(meeting_routes::meeting_submit),
+        )
+        .route(
+            "/{lang}/support/municipalities/{nis}",
+            get(meeting_routes::municipality_file),
+        )
+        .route("/calendar/{token}", get(meeting_routes::feed_mine))
+        .route("/calendar/team/{token}", get(meeting_routes::feed_team))
         .route(
             "/{lang}/support/{id}",
             get(routes::detail).post(routes::detail_submit),

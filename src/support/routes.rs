@@ -855,6 +855,39 @@ pub async fn team(
             }
         })
         .collect();
+    let ctx = crate::identity::context(&state);
+    let soon = chrono::Utc::now() + chrono::Duration::days(14);
+    let mut upcoming_meetings: Vec<super::meetings::Meeting> =
+        super::meetings::meetings_with(&state.db, Some(user.user_id))
+            .await
+            .map_err(AppError::internal)?
+            .into_iter()
+            .filter(|m| m.ends_at >= chrono::Utc::now() && m.starts_at <= soon)
+            .collect();
+    upcoming_meetings.sort_by_key(|m| m.starts_at);
+    let upcoming: Vec<minijinja::Value> = upcoming_meetings
+        .iter()
+        .map(|m| {
+            minijinja::context! {
+                id => m.id,
+                when => timestamp(m.starts_at),
+                kind => state.i18n.t(lang, &format!("support-meeting-kind-{}", m.kind)),
+                place => super::meetings::place_words(&ctx, &geography, lang, &m.place_kind, &m.place_code, &m.place_detail),
+            }
+        })
+        .collect();
+    let my_actions: Vec<minijinja::Value> =
+        super::meetings::open_actions(&state.db, Some(user.user_id))
+            .await
+            .map_err(AppError::internal)?
+            .iter()
+            .map(|a| {
+                minijinja::context! {
+                    meeting => a.meeting_id, description => a.description,
+                    due => format_date(a.due_on), overdue => a.due_on < today,
+                }
+            })
+            .collect();
     Ok(page(
         &state,
         lang,
@@ -870,6 +903,8 @@ pub async fn team(
             by_region => by_region,
             by_kind => by_kind,
             target => target,
+            upcoming => upcoming,
+            my_actions => my_actions,
         },
         StatusCode::OK,
     ))
@@ -890,6 +925,19 @@ async fn staff_page(
     let candidates = service::candidates(&state.db, &state.geography(), req)
         .await
         .map_err(AppError::internal)?;
+    let meetings: Vec<minijinja::Value> = super::meetings::meetings_of_request(&state.db, req.id)
+        .await
+        .map_err(AppError::internal)?
+        .iter()
+        .map(|m| {
+            let start = m.starts_at + crate::core::clock::brussels_offset(m.starts_at);
+            minijinja::context! {
+                id => m.id,
+                kind => state.i18n.t(lang, &format!("support-meeting-kind-{}", m.kind)),
+                when => format!("{} {}", format_date(start.date_naive()), start.format("%H:%M")),
+            }
+        })
+        .collect();
     let assigned_name = candidates
         .iter()
         .find(|c| Some(c.id) == req.assigned_to)
@@ -930,6 +978,7 @@ async fn staff_page(
                 can_write => req.state.is_open(),
                 today_value => crate::core::clock::today().to_string(),
                 overdue => req.overdue(state.config.support_answer_days, crate::core::clock::today()),
+                meetings => meetings,
             }
         },
         status,

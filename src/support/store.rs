@@ -435,3 +435,474 @@ pub(super) async fn workload(db: &Db) -> Result<Vec<(i64, i64)>, DbError> {
         .filter_map(|r| r.assigned_to.map(|id| (id, r.count)))
         .collect())
 }
+
+// ----- meetings -----
+
+#[derive(Iden, Clone, Copy)]
+enum SupportMeeting {
+    Table,
+    Id,
+    Uid,
+    Sequence,
+    Kind,
+    StartsAt,
+    EndsAt,
+    PlaceKind,
+    PlaceCode,
+    PlaceDetail,
+    Participants,
+    Topics,
+    HandedOver,
+    Report,
+    CreatedBy,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+enum SupportMeetingRequest {
+    Table,
+    MeetingId,
+    RequestId,
+}
+
+#[derive(Iden, Clone, Copy)]
+enum SupportMeetingStaff {
+    Table,
+    MeetingId,
+    UserId,
+}
+
+#[derive(Iden, Clone, Copy)]
+enum SupportAction {
+    Table,
+    Id,
+    MeetingId,
+    Description,
+    OwnerUserId,
+    DueOn,
+    DoneAt,
+    RemindedAt,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+enum SupportCalendar {
+    Table,
+    UserId,
+    TokenHash,
+    CreatedAt,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct MeetingRow {
+    pub id: i64,
+    pub uid: String,
+    pub sequence: i64,
+    pub kind: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub place_kind: String,
+    pub place_code: String,
+    pub place_detail: String,
+    pub participants: String,
+    pub topics: String,
+    pub handed_over: String,
+    pub report: String,
+}
+
+const MEETING_COLUMNS: [SupportMeeting; 13] = [
+    SupportMeeting::Id,
+    SupportMeeting::Uid,
+    SupportMeeting::Sequence,
+    SupportMeeting::Kind,
+    SupportMeeting::StartsAt,
+    SupportMeeting::EndsAt,
+    SupportMeeting::PlaceKind,
+    SupportMeeting::PlaceCode,
+    SupportMeeting::PlaceDetail,
+    SupportMeeting::Participants,
+    SupportMeeting::Topics,
+    SupportMeeting::HandedOver,
+    SupportMeeting::Report,
+];
+
+pub(super) async fn insert_meeting(
+    tx: &mut Tx,
+    row: &MeetingRow,
+    requests: &[i64],
+    staff: &[i64],
+    created_by: i64,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    let now = now.trunc_subsecs(6);
+    let mut statement = Query::insert()
+        .into_table(SupportMeeting::Table)
+        .columns(MEETING_COLUMNS[1..].iter().copied().chain([
+            SupportMeeting::CreatedBy,
+            SupportMeeting::CreatedAt,
+            SupportMeeting::UpdatedAt,
+        ]))
+        .values_panic([
+            row.uid.clone().into(),
+            row.sequence.into(),
+            row.kind.clone().into(),
+            row.starts_at.trunc_subsecs(0).into(),
+            row.ends_at.trunc_subsecs(0).into(),
+            row.place_kind.clone().into(),
+            row.place_code.clone().into(),
+            row.place_detail.clone().into(),
+            row.participants.clone().into(),
+            row.topics.clone().into(),
+            row.handed_over.clone().into(),
+            row.report.clone().into(),
+            created_by.into(),
+            now.into(),
+            now.into(),
+        ])
+        .to_owned();
+    statement.returning(Query::returning().column(SupportMeeting::Id));
+    let rows: Vec<IdRow> = tx.fetch_all(&statement).await?;
+    let id = rows.first().map(|r| r.id).unwrap_or_default();
+    for request in requests {
+        tx.execute(
+            &Query::insert()
+                .into_table(SupportMeetingRequest::Table)
+                .columns([
+                    SupportMeetingRequest::MeetingId,
+                    SupportMeetingRequest::RequestId,
+                ])
+                .values_panic([id.into(), (*request).into()])
+                .to_owned(),
+        )
+        .await?;
+    }
+    for user in staff {
+        tx.execute(
+            &Query::insert()
+                .into_table(SupportMeetingStaff::Table)
+                .columns([SupportMeetingStaff::MeetingId, SupportMeetingStaff::UserId])
+                .values_panic([id.into(), (*user).into()])
+                .to_owned(),
+        )
+        .await?;
+    }
+    Ok(id)
+}
+
+pub(super) async fn meeting(db: &Db, id: i64) -> Result<Option<MeetingRow>, DbError> {
+    db.fetch_optional(
+        &Query::select()
+            .columns(MEETING_COLUMNS)
+            .from(SupportMeeting::Table)
+            .and_where(Expr::col(SupportMeeting::Id).eq(id))
+            .to_owned(),
+    )
+    .await
+}
+
+/// Meetings by a filter: of a request, at a place, with a staff member, or all.
+pub(super) enum MeetingFilter<'a> {
+    Request(i64),
+    Places(&'a [String]),
+    Staff(i64),
+    All,
+}
+
+pub(super) async fn meetings(
+    db: &Db,
+    filter: MeetingFilter<'_>,
+    limit: u64,
+) -> Result<Vec<MeetingRow>, DbError> {
+    let mut statement = Query::select();
+    statement
+        .columns(MEETING_COLUMNS.map(|c| (SupportMeeting::Table, c)))
+        .from(SupportMeeting::Table)
+        .order_by(
+            (SupportMeeting::Table, SupportMeeting::StartsAt),
+            Order::Desc,
+        )
+        .limit(limit);
+    match filter {
+        MeetingFilter::Request(request) => {
+            statement
+                .inner_join(
+                    SupportMeetingRequest::Table,
+                    Expr::col((
+                        SupportMeetingRequest::Table,
+                        SupportMeetingRequest::MeetingId,
+                    ))
+                    .equals((SupportMeeting::Table, SupportMeeting::Id)),
+                )
+                .and_where(
+                    Expr::col((
+                        SupportMeetingRequest::Table,
+                        SupportMeetingRequest::RequestId,
+                    ))
+                    .eq(request),
+                );
+        }
+        MeetingFilter::Places(codes) => {
+            statement.and_where(
+                Expr::col((SupportMeeting::Table, SupportMeeting::PlaceCode))
+                    .is_in(codes.iter().cloned()),
+            );
+        }
+        MeetingFilter::Staff(user) => {
+            statement
+                .inner_join(
+                    SupportMeetingStaff::Table,
+                    Expr::col((SupportMeetingStaff::Table, SupportMeetingStaff::MeetingId))
+                        .equals((SupportMeeting::Table, SupportMeeting::Id)),
+                )
+                .and_where(
+                    Expr::col((SupportMeetingStaff::Table, SupportMeetingStaff::UserId)).eq(user),
+                );
+        }
+        MeetingFilter::All => {}
+    }
+    db.fetch_all(&statement).await
+}
+
+pub(super) async fn meeting_links(db: &Db, id: i64) -> Result<(Vec<i64>, Vec<i64>), DbError> {
+    #[derive(sqlx::FromRow)]
+    struct LinkRow {
+        id: i64,
+    }
+    let requests: Vec<LinkRow> = db
+        .fetch_all(
+            &Query::select()
+                .expr_as(Expr::col(SupportMeetingRequest::RequestId), "id")
+                .from(SupportMeetingRequest::Table)
+                .and_where(Expr::col(SupportMeetingRequest::MeetingId).eq(id))
+                .to_owned(),
+        )
+        .await?;
+    let staff: Vec<LinkRow> = db
+        .fetch_all(
+            &Query::select()
+                .expr_as(Expr::col(SupportMeetingStaff::UserId), "id")
+                .from(SupportMeetingStaff::Table)
+                .and_where(Expr::col(SupportMeetingStaff::MeetingId).eq(id))
+                .to_owned(),
+        )
+        .await?;
+    Ok((
+        requests.into_iter().map(|r| r.id).collect(),
+        staff.into_iter().map(|r| r.id).collect(),
+    ))
+}
+
+pub(super) async fn update_report(
+    tx: &mut Tx,
+    id: i64,
+    report: &str,
+    topics: &str,
+    handed_over: &str,
+    participants: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    tx.execute(
+        &Query::update()
+            .table(SupportMeeting::Table)
+            .value(SupportMeeting::Report, report)
+            .value(SupportMeeting::Topics, topics)
+            .value(SupportMeeting::HandedOver, handed_over)
+            .value(SupportMeeting::Participants, participants)
+            .value(SupportMeeting::UpdatedAt, now.trunc_subsecs(6))
+            .and_where(Expr::col(SupportMeeting::Id).eq(id))
+            .to_owned(),
+    )
+    .await
+    .map(|_| ())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct ActionRow {
+    pub id: i64,
+    pub meeting_id: i64,
+    pub description: String,
+    pub owner_user_id: Option<i64>,
+    pub due_on: NaiveDate,
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+const ACTION_COLUMNS: [SupportAction; 6] = [
+    SupportAction::Id,
+    SupportAction::MeetingId,
+    SupportAction::Description,
+    SupportAction::OwnerUserId,
+    SupportAction::DueOn,
+    SupportAction::DoneAt,
+];
+
+pub(super) async fn insert_action(
+    tx: &mut Tx,
+    meeting_id: i64,
+    description: &str,
+    owner: Option<i64>,
+    due_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    tx.execute(
+        &Query::insert()
+            .into_table(SupportAction::Table)
+            .columns([
+                SupportAction::MeetingId,
+                SupportAction::Description,
+                SupportAction::OwnerUserId,
+                SupportAction::DueOn,
+                SupportAction::CreatedAt,
+            ])
+            .values_panic([
+                meeting_id.into(),
+                description.into(),
+                owner.into(),
+                due_on.into(),
+                now.trunc_subsecs(6).into(),
+            ])
+            .to_owned(),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Follow-up actions: of some meetings, or open ones (optionally of one owner, optionally
+/// due by a date and not reminded yet).
+pub(super) async fn actions(
+    db: &Db,
+    meetings: Option<&[i64]>,
+    open_owner: Option<Option<i64>>,
+    due_by_unreminded: Option<NaiveDate>,
+) -> Result<Vec<ActionRow>, DbError> {
+    let mut statement = Query::select();
+    statement
+        .columns(ACTION_COLUMNS)
+        .from(SupportAction::Table)
+        .order_by(SupportAction::DueOn, Order::Asc)
+        .limit(5000);
+    if let Some(ids) = meetings {
+        statement.and_where(Expr::col(SupportAction::MeetingId).is_in(ids.iter().copied()));
+    }
+    if let Some(owner) = open_owner {
+        statement.and_where(Expr::col(SupportAction::DoneAt).is_null());
+        if let Some(owner) = owner {
+            statement.and_where(Expr::col(SupportAction::OwnerUserId).eq(owner));
+        }
+    }
+    if let Some(date) = due_by_unreminded {
+        statement
+            .and_where(Expr::col(SupportAction::DoneAt).is_null())
+            .and_where(Expr::col(SupportAction::RemindedAt).is_null())
+            .and_where(Expr::col(SupportAction::DueOn).lte(date));
+    }
+    db.fetch_all(&statement).await
+}
+
+pub(super) async fn set_action_done(
+    tx: &mut Tx,
+    id: i64,
+    meeting_id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, DbError> {
+    tx.execute(
+        &Query::update()
+            .table(SupportAction::Table)
+            .value(SupportAction::DoneAt, now.trunc_subsecs(6))
+            .and_where(Expr::col(SupportAction::Id).eq(id))
+            .and_where(Expr::col(SupportAction::MeetingId).eq(meeting_id))
+            .and_where(Expr::col(SupportAction::DoneAt).is_null())
+            .to_owned(),
+    )
+    .await
+}
+
+/// Marks a reminder as sent; false when another instance sent it first.
+pub(super) async fn mark_action_reminded(
+    tx: &mut Tx,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    Ok(tx
+        .execute(
+            &Query::update()
+                .table(SupportAction::Table)
+                .value(SupportAction::RemindedAt, now.trunc_subsecs(6))
+                .and_where(Expr::col(SupportAction::Id).eq(id))
+                .and_where(Expr::col(SupportAction::RemindedAt).is_null())
+                .to_owned(),
+        )
+        .await?
+        == 1)
+}
+
+pub(super) async fn set_calendar_token(
+    tx: &mut Tx,
+    user_id: i64,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    tx.execute(
+        &Query::delete()
+            .from_table(SupportCalendar::Table)
+            .and_where(Expr::col(SupportCalendar::UserId).eq(user_id))
+            .to_owned(),
+    )
+    .await?;
+    tx.execute(
+        &Query::insert()
+            .into_table(SupportCalendar::Table)
+            .columns([
+                SupportCalendar::UserId,
+                SupportCalendar::TokenHash,
+                SupportCalendar::CreatedAt,
+            ])
+            .values_panic([user_id.into(), hash.into(), now.trunc_subsecs(6).into()])
+            .to_owned(),
+    )
+    .await
+    .map(|_| ())
+}
+
+pub(super) async fn calendar_owner(db: &Db, hash: &str) -> Result<Option<i64>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct OwnerRow {
+        user_id: i64,
+    }
+    let row: Option<OwnerRow> = db
+        .fetch_optional(
+            &Query::select()
+                .column(SupportCalendar::UserId)
+                .from(SupportCalendar::Table)
+                .and_where(Expr::col(SupportCalendar::TokenHash).eq(hash))
+                .to_owned(),
+        )
+        .await?;
+    Ok(row.map(|r| r.user_id))
+}
+
+#[derive(Iden, Clone, Copy)]
+enum SupportDigest {
+    Table,
+    UserId,
+    Week,
+}
+
+/// Claims the digest of `week` for a person; false when it was sent already.
+pub(super) async fn claim_digest(tx: &mut Tx, user_id: i64, week: &str) -> Result<bool, DbError> {
+    Ok(tx
+        .execute(
+            &Query::insert()
+                .into_table(SupportDigest::Table)
+                .columns([SupportDigest::UserId, SupportDigest::Week])
+                .values_panic([user_id.into(), week.into()])
+                .on_conflict(
+                    sea_query::OnConflict::columns([SupportDigest::UserId, SupportDigest::Week])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .to_owned(),
+        )
+        .await?
+        == 1)
+}

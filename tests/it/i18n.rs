@@ -69,7 +69,10 @@ fn every_key_is_used_by_the_code() {
             // `registry-service-…` key.
             let formatted = key
                 .match_indices('-')
-                .any(|(i, _)| source.contains(&format!("\"{}{{", &key[..=i])));
+                .any(|(i, _)| {
+                    source.contains(&format!("\"{}{{", &key[..=i]))
+                        || source.contains(&format!("\"{}\"", &key[..=i]))
+                });
             !composed
                 && !formatted
                 && !source.contains(&format!("\"{key}\""))

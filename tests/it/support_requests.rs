@@ -101,11 +101,17 @@ async fn a_visitor_asks_for_help_and_an_advisor_handles_it_step_by_step() {
 
     // The advisor sees it as unassigned, with a suggested advisor.
     let team = advisor.get("/fr/support").await;
-    let id_start = team.body.find("/fr/support/").expect("request listed") + "/fr/support/".len();
-    let id: String = team.body[id_start..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
+    let id: String = team
+        .body
+        .match_indices("/fr/support/")
+        .map(|(i, m)| {
+            team.body[i + m.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect::<String>()
+        })
+        .find(|id| !id.is_empty())
+        .expect("request listed");
     let path = format!("/fr/support/{id}");
     let detail = advisor.get(&path).await;
     assert_eq!(detail.status, 200);
@@ -312,4 +318,237 @@ async fn members_ask_for_their_own_municipalities_only_and_spam_is_held_back() {
     form.push(("csrf", &csrf));
     let page = robot.post("/en/request/question", &form).await;
     assert_eq!(page.status, 422);
+}
+
+/// Runs SQL the platform offers no way to do (moving a due date into the past).
+async fn raw(app: &TestApp, sql: &str) {
+    match &app.state.db {
+        radix::core::db::Db::Sqlite(pool) => {
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(pool)
+                .await
+                .expect("sql");
+        }
+        radix::core::db::Db::Postgres(pool) => {
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(pool)
+                .await
+                .expect("sql");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_meeting_is_planned_with_an_invitation_reported_and_followed_up() {
+    let app = TestApp::start().await;
+    let (mut member, _) = signed_in(&app, Role::Municipal, "pv@gent.test", &["44021"]).await;
+    let form = member.get("/nl/request/livcr-setup").await;
+    let csrf = input_value(&form.body, "csrf").expect("csrf");
+    let sent = member
+        .post(
+            "/nl/request/livcr-setup",
+            &[
+                ("csrf", &csrf),
+                ("municipalities", "44021"),
+                ("situation", "no-cell"),
+                ("meeting_language", "nl"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let id = sent
+        .location
+        .expect("location")
+        .trim_start_matches("/nl/my-requests/")
+        .split('?')
+        .next()
+        .expect("id")
+        .to_string();
+    let (mut advisor, advisor_id) = signed_in(&app, Role::Advisor, "advisor@radix.test", &[]).await;
+    let detail = advisor.get(&format!("/nl/support/{id}")).await;
+    let csrf = input_value(&detail.body, "csrf").expect("csrf");
+    let assigned = advisor
+        .post(
+            &format!("/nl/support/{id}"),
+            &[
+                ("csrf", &csrf),
+                ("action", "assign"),
+                ("advisor", &advisor_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(assigned.status, 200);
+    let plan_path = format!("/nl/support/{id}/meeting");
+    let plan = advisor.get(&plan_path).await;
+    assert_eq!(plan.status, 200, "{}", plan.body);
+    let tomorrow = (radix::core::clock::today() + chrono::Duration::days(1)).to_string();
+    let staff = advisor_id.to_string();
+    let base = |date: &str, start: &'static str, end: &'static str| {
+        vec![
+            ("csrf".to_string(), csrf.clone()),
+            ("kind".to_string(), "livcr-setup".to_string()),
+            ("date".to_string(), date.to_string()),
+            ("start".to_string(), start.to_string()),
+            ("end".to_string(), end.to_string()),
+            ("place".to_string(), "municipality:44021".to_string()),
+            ("place_detail".to_string(), "Stadhuis, raadzaal".to_string()),
+            ("staff".to_string(), staff.clone()),
+        ]
+    };
+    for (form, why) in [
+        (base(&tomorrow, "12:00", "10:00"), "end before start"),
+        (base("2020-03-03", "10:00", "12:00"), "in the past"),
+    ] {
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let page = advisor.post(&plan_path, &pairs).await;
+        assert_eq!(page.status, 422, "{why}");
+    }
+    let good = base(&tomorrow, "10:00", "12:00");
+    let pairs: Vec<(&str, &str)> = good.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let planned = advisor.post(&plan_path, &pairs).await;
+    assert_eq!(planned.status, 303, "{}", planned.body);
+    let meeting_path = planned.location.expect("meeting");
+    let request = radix::support::service::request(&app.state.db, id.parse().expect("id"))
+        .await
+        .expect("request");
+    assert_eq!(request.state.code(), "scheduled");
+    let invitation = mail_to(&app, "pv@gent.test")
+        .await
+        .into_iter()
+        .find(|m| m.attachment_name.is_some())
+        .expect("an invitation with a calendar file");
+    let ics = invitation.attachment_body.expect("ics");
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.contains("METHOD:REQUEST"));
+    assert!(ics.contains("DTSTART:") && ics.contains("Stadhuis\\, raadzaal"));
+    assert!(
+        mail_to(&app, "advisor@radix.test")
+            .await
+            .iter()
+            .any(|m| m.attachment_name.is_some()),
+        "staff are invited too"
+    );
+
+    // The report: a named participant needs their agreement.
+    let page = advisor.get(&meeting_path).await;
+    assert_eq!(page.status, 200);
+    let report = |consent: &'static str| {
+        vec![
+            ("csrf", csrf.as_str()),
+            ("action", "report"),
+            ("participant_role_0", "prevention"),
+            ("participant_organisation_0", "Dienst Preventie Gent"),
+            ("participant_name_0", "An Peeters"),
+            ("consent", consent),
+            ("topics", "legal-framework"),
+            ("topics", "cell-composition"),
+            ("handed_over", "legal-framework-note"),
+            (
+                "report",
+                "Werkafspraken en samenstelling van de cel besproken.",
+            ),
+        ]
+    };
+    assert_eq!(advisor.post(&meeting_path, &report("no")).await.status, 422);
+    assert_eq!(
+        advisor.post(&meeting_path, &report("yes")).await.status,
+        200
+    );
+    let early = advisor
+        .post(
+            &meeting_path,
+            &[
+                ("csrf", &csrf),
+                ("action", "add_action"),
+                ("description", "Ontwerp huishoudelijk reglement sturen"),
+                ("owner", &staff),
+                ("due_on", "2020-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(early.status, 422, "a due date before the meeting");
+    let added = advisor
+        .post(
+            &meeting_path,
+            &[
+                ("csrf", &csrf),
+                ("action", "add_action"),
+                ("description", "Ontwerp huishoudelijk reglement sturen"),
+                ("owner", &staff),
+                ("due_on", &tomorrow),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    // When the action falls due, its owner is reminded once.
+    raw(&app, "UPDATE support_action SET due_on = '2021-01-01'").await;
+    let ctx = crate::identity::context(&app);
+    assert_eq!(
+        radix::support::meetings::send_due_reminders(&ctx)
+            .await
+            .expect("reminders"),
+        1
+    );
+    assert_eq!(
+        radix::support::meetings::send_due_reminders(&ctx)
+            .await
+            .expect("reminders"),
+        0,
+        "once"
+    );
+    assert!(mail_to(&app, "advisor@radix.test").await.iter().any(|m| {
+        m.body_text
+            .contains("Ontwerp huishoudelijk reglement sturen")
+    }));
+    let digests = radix::support::meetings::send_weekly_digests(&ctx, true)
+        .await
+        .expect("digest");
+    assert_eq!(digests, 1);
+    assert_eq!(
+        radix::support::meetings::send_weekly_digests(&ctx, true)
+            .await
+            .expect("digest"),
+        0,
+        "one digest a week"
+    );
+
+    // The municipality file shows it all.
+    let file = advisor.get("/nl/support/municipalities/44021").await;
+    assert_eq!(file.status, 200);
+    assert!(file.body.contains(&request.reference));
+    assert!(file.body.contains("Werkafspraken en samenstelling"));
+    assert!(file.body.contains("Ontwerp huishoudelijk reglement sturen"));
+
+    // Calendar feeds behind a secret address.
+    let page = advisor.get("/nl/support/calendar").await;
+    let csrf_page = input_value(&page.body, "csrf").expect("csrf");
+    let links = advisor
+        .post("/nl/support/calendar", &[("csrf", &csrf_page)])
+        .await;
+    let start = links.body.find("/calendar/").expect("feed link");
+    let token: String = links.body[start + "/calendar/".len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    let feed = app
+        .client
+        .get(format!("{}/calendar/{token}", app.base))
+        .send()
+        .await
+        .expect("feed");
+    assert_eq!(feed.status().as_u16(), 200);
+    assert!(feed.text().await.expect("ics").contains("BEGIN:VEVENT"));
+    let team = app
+        .client
+        .get(format!("{}/calendar/team/{token}", app.base))
+        .send()
+        .await
+        .expect("team feed");
+    assert_eq!(team.status().as_u16(), 200);
+    let wrong = app
+        .client
+        .get(format!("{}/calendar/{token}x", app.base))
+        .send()
+        .await
+        .expect("feed");
+    assert_eq!(wrong.status().as_u16(), 404);
 }

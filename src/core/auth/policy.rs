@@ -86,6 +86,8 @@ pub const ROUTES: &[RoutePolicy] = &[
     route("GET", "/{lang}/cartography/snapshots/{id}", Public),
     route("GET", "/{lang}/survey/{token}", Public),
     route("POST", "/{lang}/survey/{token}", Public),
+    route("GET", "/calendar/{token}", Public),
+    route("GET", "/calendar/team/{token}", Public),
     route("GET", "/{lang}/request/{kind}", Public),
     route("POST", "/{lang}/request/{kind}", Public),
     route("GET", "/{lang}/request/confirm/{token}", Public),
@@ -124,6 +126,41 @@ pub const ROUTES: &[RoutePolicy] = &[
     route(
         "GET",
         "/{lang}/support/{id}",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "GET",
+        "/{lang}/support/calendar",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "POST",
+        "/{lang}/support/calendar",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "GET",
+        "/{lang}/support/{id}/meeting",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "POST",
+        "/{lang}/support/{id}/meeting",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "GET",
+        "/{lang}/support/meetings/{id}",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "POST",
+        "/{lang}/support/meetings/{id}",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "GET",
+        "/{lang}/support/municipalities/{nis}",
         Access::Permission(Permission::HandleRequests),
     ),
     route(

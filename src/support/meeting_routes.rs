@@ -1,0 +1,712 @@
+//! Pages of meetings: planning from a request, the meeting page with its report and
+//! follow-up actions, calendar feed links, the feeds themselves, and the municipality file.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+
+use super::meetings::{
+    self, HANDED_OVER, KINDS, NewMeeting, PARTICIPANT_ROLES, Participant, Report, TOPICS,
+};
+use super::service::{self, SupportError};
+use crate::AppState;
+use crate::core::audit::Actor;
+use crate::core::auth::csrf;
+use crate::core::auth::policy::{ClientIp, CurrentUser};
+use crate::core::auth::session::SessionUser;
+use crate::core::error::AppError;
+use crate::core::i18n::{Lang, format_date};
+use crate::core::web::{PageMeta, lang_from_path, render_with_status};
+
+fn page(
+    state: &AppState,
+    lang: Lang,
+    title: String,
+    path: String,
+    template: &str,
+    context: minijinja::Value,
+    status: StatusCode,
+) -> Response {
+    render_with_status(
+        state,
+        &PageMeta {
+            lang,
+            title,
+            description: None,
+            path,
+            query: None,
+            section: "offer",
+        },
+        template,
+        context,
+        status,
+    )
+}
+
+fn pairs(body: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(body.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .take(300)
+        .collect()
+}
+
+fn get<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+fn all(pairs: &[(String, String)], name: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+fn local_time(at: DateTime<Utc>) -> chrono::NaiveDateTime {
+    (at + crate::core::clock::brussels_offset(at)).naive_utc()
+}
+
+/// A Belgian wall-clock date and time as an instant.
+fn from_local(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    let naive = date.and_time(time).and_utc();
+    naive - crate::core::clock::brussels_offset(naive)
+}
+
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(text.trim(), "%d/%m/%Y"))
+        .ok()
+}
+
+fn parse_time(text: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(text.trim(), "%H:%M").ok()
+}
+
+fn error_text(state: &AppState, lang: Lang, error: &SupportError) -> Result<String, AppError> {
+    match error {
+        SupportError::Input(problems) => Ok(problems
+            .iter()
+            .map(|p| state.i18n.t(lang, p.key))
+            .collect::<Vec<_>>()
+            .join(" ")),
+        SupportError::NotNow => Ok(state.i18n.t(lang, "support-error-not-now")),
+        SupportError::NotFound => Err(AppError::NotFound),
+        SupportError::NotAllowed => Err(AppError::Forbidden {
+            key: "error-forbidden",
+        }),
+        SupportError::TooMany => Ok(state.i18n.t(lang, "support-error-too-many")),
+        SupportError::Database(e) => Err(AppError::internal(e)),
+    }
+}
+
+fn vocabulary(
+    state: &AppState,
+    lang: Lang,
+    prefix: &str,
+    codes: &[&str],
+    chosen: &[String],
+) -> Vec<minijinja::Value> {
+    codes
+        .iter()
+        .map(|c| {
+            minijinja::context! {
+                value => c,
+                label => state.i18n.t(lang, &format!("{prefix}{c}")),
+                selected => chosen.iter().any(|x| x == c),
+            }
+        })
+        .collect()
+}
+
+async fn request_for(state: &AppState, id: &str) -> Result<service::Request, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let req = service::request(&state.db, id).await.map_err(|e| match e {
+        SupportError::NotFound => AppError::NotFound,
+        other => AppError::internal(other),
+    })?;
+    if req.state == super::domain::State::Unconfirmed {
+        return Err(AppError::NotFound);
+    }
+    Ok(req)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn plan_page(
+    state: &AppState,
+    lang: Lang,
+    user: &SessionUser,
+    req: &service::Request,
+    form: &[(String, String)],
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let geography = state.geography();
+    let today = crate::core::clock::today();
+    let candidates = service::candidates(&state.db, &geography, req)
+        .await
+        .map_err(AppError::internal)?;
+    let chosen_staff = all(form, "staff");
+    let places: Vec<minijinja::Value> = req
+        .municipalities
+        .iter()
+        .filter_map(|n| geography.municipality(n))
+        .map(|m| {
+            let value = format!("municipality:{}", m.nis);
+            minijinja::context! { selected => get(form, "place") == value, value => value, label => m.display_name(lang).plain() }
+        })
+        .chain(
+            req.municipalities
+                .iter()
+                .filter_map(|n| geography.zone_of(n, today))
+                .map(|z| {
+                    let value = format!("police-zone:{}", z.key);
+                    minijinja::context! { selected => get(form, "place") == value, value => value, label => format!("{} ({})", z.name, state.i18n.t(lang, "geo-filter-police-zone")) }
+                }),
+        )
+        .chain(std::iter::once(minijinja::context! {
+            selected => get(form, "place") == "online:",
+            value => "online:",
+            label => state.i18n.t(lang, "support-place-online"),
+        }))
+        .collect();
+    let default_kind = match req.kind {
+        super::domain::Kind::LivcrSetup => "livcr-setup",
+        super::domain::Kind::AwarenessDay => "awareness-day",
+        super::domain::Kind::ProjectSupport => "project-support",
+        super::domain::Kind::Question => "other",
+    };
+    let kind = if get(form, "kind").is_empty() {
+        default_kind.to_string()
+    } else {
+        get(form, "kind").to_string()
+    };
+    Ok(page(
+        state,
+        lang,
+        state.i18n.t(lang, "support-meeting-plan-title"),
+        format!("/support/{}/meeting", req.id),
+        "support/plan_meeting.html",
+        minijinja::context! {
+            csrf => user.csrf_token,
+            id => req.id,
+            reference => req.reference,
+            kinds => vocabulary(state, lang, "support-meeting-kind-", &KINDS, &[kind]),
+            places => places,
+            staff => candidates.iter().map(|c| minijinja::context! {
+                id => c.id, name => c.name,
+                checked => chosen_staff.contains(&c.id.to_string()) || (chosen_staff.is_empty() && (Some(c.id) == req.assigned_to || (req.assigned_to.is_none() && c.id == user.user_id))),
+            }).collect::<Vec<_>>(),
+            date => get(form, "date"),
+            start => if get(form, "start").is_empty() { "10:00" } else { get(form, "start") },
+            end => if get(form, "end").is_empty() { "12:00" } else { get(form, "end") },
+            place_detail => get(form, "place_detail"),
+            today_value => today.to_string(),
+            error => error,
+        },
+        status,
+    ))
+}
+
+pub async fn plan_form(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let req = request_for(&state, &id).await?;
+    plan_page(&state, lang, &user, &req, &[], None, StatusCode::OK).await
+}
+
+pub async fn plan_submit(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    body: String,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let form = pairs(&body);
+    csrf::require_session_token(get(&form, "csrf"), &user)?;
+    let req = request_for(&state, &id).await?;
+    let (Some(date), Some(start), Some(end)) = (
+        parse_date(get(&form, "date")),
+        parse_time(get(&form, "start")),
+        parse_time(get(&form, "end")),
+    ) else {
+        let message = state.i18n.t(lang, "support-error-date");
+        return plan_page(
+            &state,
+            lang,
+            &user,
+            &req,
+            &form,
+            Some(message),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let (place_kind, place_code) = get(&form, "place").split_once(':').unwrap_or(("", ""));
+    let input = NewMeeting {
+        kind: get(&form, "kind").to_string(),
+        starts_at: from_local(date, start),
+        ends_at: from_local(date, end),
+        place_kind: place_kind.to_string(),
+        place_code: place_code.to_string(),
+        place_detail: get(&form, "place_detail").to_string(),
+        staff: all(&form, "staff")
+            .iter()
+            .filter_map(|s| s.parse().ok())
+            .collect(),
+    };
+    let actor = Actor::user(user.user_id, &ip);
+    match meetings::plan(
+        &crate::identity::context(&state),
+        &actor,
+        user.user_id,
+        &state.geography(),
+        &req,
+        input,
+    )
+    .await
+    {
+        Ok(meeting) => Ok(
+            Redirect::to(&format!("/{}/support/meetings/{meeting}", lang.code())).into_response(),
+        ),
+        Err(error) => {
+            let message = error_text(&state, lang, &error)?;
+            plan_page(
+                &state,
+                lang,
+                &user,
+                &req,
+                &form,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+async fn staff_names(state: &AppState) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(crate::identity::service::list_accounts(&state.db)
+        .await
+        .map_err(AppError::internal)?
+        .into_iter()
+        .filter(|a| a.role != crate::core::auth::Role::Municipal)
+        .map(|a| (a.id, a.display_name))
+        .collect())
+}
+
+async fn meeting_page(
+    state: &AppState,
+    lang: Lang,
+    user: &SessionUser,
+    meeting_id: i64,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let meeting = meetings::meeting(&state.db, meeting_id)
+        .await
+        .map_err(|e| match e {
+            SupportError::NotFound => AppError::NotFound,
+            other => AppError::internal(other),
+        })?;
+    let (requests, staff) = meetings::links(&state.db, meeting_id)
+        .await
+        .map_err(AppError::internal)?;
+    let names = staff_names(state).await?;
+    let name_of = |id: i64| {
+        names
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| format!("#{id}"))
+    };
+    let mut linked = vec![];
+    for id in &requests {
+        if let Ok(r) = service::request(&state.db, *id).await {
+            linked.push(minijinja::context! { id => r.id, reference => r.reference });
+        }
+    }
+    let actions = meetings::actions_of(&state.db, &[meeting_id])
+        .await
+        .map_err(AppError::internal)?;
+    let geography = state.geography();
+    let row_place = super::store::MeetingRow {
+        id: meeting.id,
+        uid: meeting.uid.clone(),
+        sequence: meeting.sequence,
+        kind: meeting.kind.clone(),
+        starts_at: meeting.starts_at,
+        ends_at: meeting.ends_at,
+        place_kind: meeting.place_kind.clone(),
+        place_code: meeting.place_code.clone(),
+        place_detail: meeting.place_detail.clone(),
+        participants: String::new(),
+        topics: String::new(),
+        handed_over: String::new(),
+        report: String::new(),
+    };
+    let place = meetings::place_label(
+        &crate::identity::context(state),
+        &geography,
+        lang,
+        &row_place,
+    );
+    let mut participants: Vec<Participant> = meeting.participants.clone();
+    while participants.len() < meeting.participants.len() + 3 {
+        participants.push(Participant::default());
+    }
+    let start = local_time(meeting.starts_at);
+    let end = local_time(meeting.ends_at);
+    Ok(page(
+        state,
+        lang,
+        state
+            .i18n
+            .t(lang, &format!("support-meeting-kind-{}", meeting.kind)),
+        format!("/support/meetings/{meeting_id}"),
+        "support/meeting.html",
+        minijinja::context! {
+            csrf => user.csrf_token,
+            id => meeting_id,
+            kind => state.i18n.t(lang, &format!("support-meeting-kind-{}", meeting.kind)),
+            when => format!("{} {}–{}", format_date(start.date()), start.format("%H:%M"), end.format("%H:%M")),
+            place => place,
+            staff => staff.iter().map(|id| name_of(*id)).collect::<Vec<_>>(),
+            requests => linked,
+            report => meeting.report,
+            topics => vocabulary(state, lang, "support-topic-", &TOPICS, &meeting.topics),
+            handed_over => vocabulary(state, lang, "support-handed-", &HANDED_OVER, &meeting.handed_over),
+            participants => participants.iter().enumerate().map(|(i, p)| minijinja::context! {
+                index => i,
+                organisation => p.organisation,
+                name => p.name,
+                roles => vocabulary(state, lang, "support-option-", &PARTICIPANT_ROLES, std::slice::from_ref(&p.role)),
+            }).collect::<Vec<_>>(),
+            consent => meeting.participants.iter().any(|p| !p.name.is_empty()),
+            actions => actions.iter().map(|a| minijinja::context! {
+                id => a.id,
+                description => a.description,
+                owner => a.owner_user_id.map(name_of),
+                due => format_date(a.due_on),
+                done => a.done,
+                overdue => !a.done && a.due_on < crate::core::clock::today(),
+            }).collect::<Vec<_>>(),
+            owners => names.iter().map(|(id, name)| minijinja::context! { id => id, name => name, selected => *id == user.user_id }).collect::<Vec<_>>(),
+            meeting_date => start.date().to_string(),
+            notice => notice,
+            error => error,
+        },
+        status,
+    ))
+}
+
+pub async fn meeting_view(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    meeting_page(&state, lang, &user, id, None, None, StatusCode::OK).await
+}
+
+pub async fn meeting_submit(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    body: String,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let form = pairs(&body);
+    csrf::require_session_token(get(&form, "csrf"), &user)?;
+    let meeting = meetings::meeting(&state.db, id)
+        .await
+        .map_err(|e| match e {
+            SupportError::NotFound => AppError::NotFound,
+            other => AppError::internal(other),
+        })?;
+    let actor = Actor::user(user.user_id, &ip);
+    let ctx = crate::identity::context(&state);
+    let result = match get(&form, "action") {
+        "report" => {
+            let participants: Vec<Participant> = (0..20)
+                .map(|i| Participant {
+                    role: get(&form, &format!("participant_role_{i}")).to_string(),
+                    organisation: get(&form, &format!("participant_organisation_{i}")).to_string(),
+                    name: get(&form, &format!("participant_name_{i}")).to_string(),
+                })
+                .collect();
+            meetings::save_report(
+                &ctx,
+                &actor,
+                id,
+                Report {
+                    report: get(&form, "report").to_string(),
+                    topics: all(&form, "topics"),
+                    handed_over: all(&form, "handed_over"),
+                    participants,
+                    consent: get(&form, "consent") == "yes",
+                },
+            )
+            .await
+            .map(|()| "support-report-saved")
+        }
+        "add_action" => match parse_date(get(&form, "due_on")) {
+            Some(due) => meetings::add_action(
+                &ctx,
+                &actor,
+                &meeting,
+                get(&form, "description"),
+                get(&form, "owner").parse().ok(),
+                due,
+            )
+            .await
+            .map(|()| "support-action-added"),
+            None => Err(SupportError::Input(vec![super::domain::Problem {
+                field: "due_on",
+                key: "support-error-date",
+            }])),
+        },
+        "done" => meetings::complete_action(
+            &ctx,
+            &actor,
+            id,
+            get(&form, "action_id").parse().unwrap_or_default(),
+        )
+        .await
+        .map(|()| "support-action-done"),
+        _ => return Err(AppError::bad_request("error-bad-request", "action")),
+    };
+    match result {
+        Ok(key) => {
+            let notice = state.i18n.t(lang, key);
+            meeting_page(&state, lang, &user, id, Some(notice), None, StatusCode::OK).await
+        }
+        Err(error) => {
+            let message = error_text(&state, lang, &error)?;
+            meeting_page(
+                &state,
+                lang,
+                &user,
+                id,
+                None,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn calendar_page(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    Ok(page(
+        &state,
+        lang,
+        state.i18n.t(lang, "support-calendar-title"),
+        "/support/calendar".into(),
+        "support/calendar.html",
+        minijinja::context! { csrf => user.csrf_token, links => None::<minijinja::Value> },
+        StatusCode::OK,
+    ))
+}
+
+pub async fn calendar_submit(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    axum::Form(form): axum::Form<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    csrf::require_session_token(form.get("csrf").map(String::as_str).unwrap_or(""), &user)?;
+    let token = meetings::new_calendar_token(
+        &crate::identity::context(&state),
+        &Actor::user(user.user_id, &ip),
+        user.user_id,
+    )
+    .await
+    .map_err(AppError::internal)?;
+    let base = state.public_url().trim_end_matches('/').to_string();
+    let mut response = page(
+        &state,
+        lang,
+        state.i18n.t(lang, "support-calendar-title"),
+        "/support/calendar".into(),
+        "support/calendar.html",
+        minijinja::context! {
+            csrf => user.csrf_token,
+            links => minijinja::context! {
+                mine => format!("{base}/calendar/{token}"),
+                team => format!("{base}/calendar/team/{token}"),
+            },
+        },
+        StatusCode::OK,
+    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+async fn feed_response(state: &AppState, token: &str, team: bool) -> Result<Response, AppError> {
+    match meetings::feed(
+        &crate::identity::context(state),
+        &state.geography(),
+        token,
+        team,
+    )
+    .await
+    .map_err(AppError::internal)?
+    {
+        Some(body) => {
+            let mut response = Response::new(axum::body::Body::from(body));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/calendar; charset=utf-8"),
+            );
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Ok(response)
+        }
+        None => Err(AppError::NotFound),
+    }
+}
+
+pub async fn feed_mine(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    feed_response(&state, &token, false).await
+}
+
+pub async fn feed_team(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    feed_response(&state, &token, true).await
+}
+
+/// Everything the Front-Office needs before a visit: the LIVC-R status and its history,
+/// requests, meetings with their reports, and follow-up actions.
+pub async fn municipality_file(
+    State(state): State<AppState>,
+    Path((lang, nis)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let geography = state.geography();
+    let municipality = geography.municipality(&nis).ok_or(AppError::NotFound)?;
+    let today = crate::core::clock::today();
+    let day = municipality.last_day_until(today);
+    let registry = state.registry();
+    let picture = registry.picture(&geography, day);
+    let entry = picture.entry(&nis);
+    let status = entry
+        .map(|e| e.status)
+        .unwrap_or(crate::registry::Status::Unknown);
+    let history: Vec<minijinja::Value> = registry
+        .history(&nis)
+        .iter()
+        .rev()
+        .take(30)
+        .map(|o| {
+            minijinja::context! {
+                date => format_date(o.effective_on),
+                status => state.i18n.t(lang, &format!("registry-observed-{}", o.status.code())),
+                cell => o.cell_id.and_then(|id| registry.cell(id)).map(|c| c.name.clone()),
+                source => state.i18n.t(lang, o.source.label_key()),
+            }
+        })
+        .collect();
+    let requests: Vec<service::Request> = service::list(&state.db, None, None, None)
+        .await
+        .map_err(AppError::internal)?
+        .into_iter()
+        .filter(|r| r.state != super::domain::State::Unconfirmed && r.municipalities.contains(&nis))
+        .collect();
+    let mut places = vec![nis.clone()];
+    if let Some(zone) = geography.zone_of(&nis, day) {
+        places.push(zone.key.clone());
+    }
+    let mut meeting_list = meetings::meetings_at(&state.db, &places)
+        .await
+        .map_err(AppError::internal)?;
+    for r in &requests {
+        for m in meetings::meetings_of_request(&state.db, r.id)
+            .await
+            .map_err(AppError::internal)?
+        {
+            if !meeting_list.iter().any(|x| x.id == m.id) {
+                meeting_list.push(m);
+            }
+        }
+    }
+    meeting_list.sort_by_key(|m| std::cmp::Reverse(m.starts_at));
+    let ids: Vec<i64> = meeting_list.iter().map(|m| m.id).collect();
+    let actions = meetings::actions_of(&state.db, &ids)
+        .await
+        .map_err(AppError::internal)?;
+    let names = staff_names(&state).await?;
+    let name_of = |id: i64| {
+        names
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| format!("#{id}"))
+    };
+    Ok(page(
+        &state,
+        lang,
+        format!(
+            "{} — {}",
+            municipality.display_name(lang).plain(),
+            state.i18n.t(lang, "support-file-title")
+        ),
+        format!("/support/municipalities/{nis}"),
+        "support/municipality_file.html",
+        minijinja::context! {
+            nis => nis,
+            name => municipality.display_name(lang),
+            status_label => state.i18n.t(lang, status.label_key()),
+            cell => entry.and_then(|e| e.cell_id).and_then(|id| registry.cell(id)).map(|c| c.name.clone()),
+            since => entry.and_then(|e| e.since).map(format_date),
+            zone => geography.zone_of(&nis, day).map(|z| z.name.clone()),
+            history => history,
+            requests => requests.iter().map(|r| minijinja::context! {
+                id => r.id, reference => r.reference,
+                kind => state.i18n.t(lang, &format!("support-kind-{}", r.kind.code())),
+                state => state.i18n.t(lang, &format!("support-state-{}", r.state.code())),
+                created => format_date(r.created_at.date_naive()),
+            }).collect::<Vec<_>>(),
+            meetings => meeting_list.iter().map(|m| minijinja::context! {
+                id => m.id,
+                kind => state.i18n.t(lang, &format!("support-meeting-kind-{}", m.kind)),
+                date => format_date(local_time(m.starts_at).date()),
+                report => m.report,
+                topics => m.topics.iter().map(|t| state.i18n.t(lang, &format!("support-topic-{t}"))).collect::<Vec<_>>().join(", "),
+            }).collect::<Vec<_>>(),
+            actions => actions.iter().map(|a| minijinja::context! {
+                meeting => a.meeting_id, description => a.description,
+                owner => a.owner_user_id.map(name_of), due => format_date(a.due_on), done => a.done,
+                overdue => !a.done && a.due_on < today,
+            }).collect::<Vec<_>>(),
+        },
+        StatusCode::OK,
+    ))
+}
