@@ -149,6 +149,20 @@ struct ServeArgs {
 
 #[derive(Subcommand, Debug)]
 enum ImportCommand {
+    /// Import past field visits from a CSV file (UTF-8; columns date, place, type, topics,
+    /// report — see docs/import-visits.md). Every rejected line is listed with the reason.
+    Visits {
+        file: PathBuf,
+        /// Check and report only; store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Store the valid lines even when others are rejected.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Language of the report: nl, fr, de or en.
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
     /// (Re)load the Belgian reference geography; idempotent.
     Geography {
         /// Directory with municipalities.csv, admin_units.csv, mergers.csv, police_zones.csv
@@ -331,6 +345,80 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "already up to date"
                 }
             );
+            Ok(())
+        }
+        Command::Import(ImportCommand::Visits {
+            file,
+            dry_run,
+            skip_invalid,
+            language,
+        }) => {
+            let lang = radix::core::i18n::Lang::from_code(&language).ok_or_else(|| {
+                anyhow::anyhow!("unknown language {language:?}: use nl, fr, de or en")
+            })?;
+            prepare_data_dir(&config)?;
+            let db = Db::connect(&config.database_url, &PoolSettings::default()).await?;
+            db.migrate().await?;
+            radix::geo::service::import_geography(&db, None).await?;
+            let geography = radix::geo::service::load_geography(&db).await?;
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let outcome =
+                radix::support::visits::import(&db, &geography, &bytes, dry_run, skip_invalid)
+                    .await?;
+            let i18n = radix::core::i18n::I18n::load()?;
+            let say = |key: &str, args: &[(&str, String)]| {
+                let args: Vec<(&str, fluent_bundle::FluentValue)> = args
+                    .iter()
+                    .map(|(k, v)| (*k, fluent_bundle::FluentValue::from(v.as_str())))
+                    .collect();
+                i18n.t_args(lang, key, &args)
+            };
+            if let Some(fatal) = &outcome.checked.fatal {
+                anyhow::bail!("{}", say(fatal.key, &[("detail", fatal.detail.clone())]));
+            }
+            for rejected in &outcome.checked.rejected {
+                println!(
+                    "{}",
+                    say(
+                        "visits-line",
+                        &[
+                            ("line", rejected.line.to_string()),
+                            (
+                                "reason",
+                                say(rejected.key, &[("detail", rejected.detail.clone())])
+                            ),
+                        ]
+                    )
+                );
+            }
+            let valid = outcome.checked.visits.len().to_string();
+            let rejected = outcome.checked.rejected.len().to_string();
+            if dry_run {
+                println!(
+                    "{}",
+                    say(
+                        "visits-summary-dry-run",
+                        &[("valid", valid), ("rejected", rejected)]
+                    )
+                );
+            } else if outcome.imported == 0 && !outcome.checked.rejected.is_empty() {
+                anyhow::bail!(
+                    "{}",
+                    say("visits-summary-refused", &[("rejected", rejected)])
+                );
+            } else {
+                println!(
+                    "{}",
+                    say(
+                        "visits-summary-imported",
+                        &[
+                            ("imported", outcome.imported.to_string()),
+                            ("rejected", rejected)
+                        ]
+                    )
+                );
+            }
             Ok(())
         }
         Command::Import(ImportCommand::Boundaries { file, skip_invalid }) => {

@@ -9,6 +9,8 @@ CREATE TABLE support_request (
     state TEXT NOT NULL CHECK (state IN ('unconfirmed', 'new', 'assigned', 'scheduled', 'delivered', 'closed', 'declined', 'withdrawn')),
     language TEXT NOT NULL CHECK (language IN ('nl', 'fr', 'de', 'en')),
     municipalities TEXT NOT NULL,
+    -- The region of the (first) municipality, for the team's counts.
+    region TEXT NOT NULL,
     payload TEXT NOT NULL,
     requester_user_id BIGINT REFERENCES identity_user (id),
     requester_name TEXT NOT NULL,
@@ -32,6 +34,14 @@ CREATE UNIQUE INDEX idx_support_request_confirm ON support_request (confirm_toke
 CREATE INDEX idx_support_request_state ON support_request (state, created_at);
 CREATE INDEX idx_support_request_assigned ON support_request (assigned_to, state);
 CREATE INDEX idx_support_request_ip ON support_request (created_ip, created_at);
+
+-- The municipalities a request is about (the municipality file looks them up).
+CREATE TABLE support_request_municipality (
+    request_id BIGINT NOT NULL REFERENCES support_request (id),
+    nis TEXT NOT NULL,
+    PRIMARY KEY (request_id, nis)
+);
+CREATE INDEX idx_support_request_municipality_nis ON support_request_municipality (nis);
 
 CREATE TABLE support_message (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -634,12 +634,20 @@ pub async fn municipality_file(
             }
         })
         .collect();
-    let requests: Vec<service::Request> = service::list(&state.db, None, None, None)
-        .await
-        .map_err(AppError::internal)?
-        .into_iter()
-        .filter(|r| r.state != super::domain::State::Unconfirmed && r.municipalities.contains(&nis))
-        .collect();
+    let requests: Vec<service::Request> = service::list(
+        &state.db,
+        &service::ListFilter {
+            municipality: Some(&nis),
+            exclude_unconfirmed: true,
+            ..Default::default()
+        },
+        500,
+    )
+    .await
+    .map_err(AppError::internal)?
+    .into_iter()
+    .filter(|r| r.state != super::domain::State::Unconfirmed && r.municipalities.contains(&nis))
+    .collect();
     let mut places = vec![nis.clone()];
     if let Some(zone) = geography.zone_of(&nis, day) {
         places.push(zone.key.clone());

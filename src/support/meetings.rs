@@ -245,8 +245,15 @@ pub async fn plan(
     };
     let place_name = place_label(ctx, geography, req.language, &row);
     let mut tx = ctx.db.begin().await?;
-    let id =
-        store::insert_meeting(&mut tx, &row, &[req.id], &input.staff, user_id, ctx.now).await?;
+    let id = store::insert_meeting(
+        &mut tx,
+        &row,
+        &[req.id],
+        &input.staff,
+        Some(user_id),
+        ctx.now,
+    )
+    .await?;
     let local_date = local(input.starts_at).date();
     if super::domain::transition(req.state, super::domain::Action::Schedule).is_some() {
         store::set_state(
@@ -758,9 +765,12 @@ pub async fn send_weekly_digests(ctx: &Context<'_>, force: bool) -> Result<usize
         let lang = account.language;
         let open: Vec<super::service::Request> = super::service::list(
             ctx.db,
-            Some(&["assigned", "scheduled", "delivered"]),
-            None,
-            Some(account.id),
+            &super::service::ListFilter {
+                states: Some(&["assigned", "scheduled", "delivered"]),
+                assigned_to: Some(account.id),
+                ..Default::default()
+            },
+            200,
         )
         .await?;
         let week_end = ctx.now + chrono::Duration::days(7);

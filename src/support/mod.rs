@@ -15,6 +15,7 @@ pub mod meetings;
 mod routes;
 pub mod service;
 mod store;
+pub mod visits;
 
 use axum::Router;
 use axum::routing::get;

@@ -682,9 +682,16 @@ pub async fn my_requests(
     CurrentUser(user): CurrentUser,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    let list = service::list(&state.db, None, Some(user.user_id), None)
-        .await
-        .map_err(AppError::internal)?;
+    let list = service::list(
+        &state.db,
+        &service::ListFilter {
+            requester: Some(user.user_id),
+            ..Default::default()
+        },
+        200,
+    )
+    .await
+    .map_err(AppError::internal)?;
     let rows: Vec<minijinja::Value> = list
         .iter()
         .map(|r| row_context(&state, lang, r, 0))
@@ -804,54 +811,92 @@ pub async fn team(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     let target = state.config.support_answer_days;
-    let all = service::list(&state.db, None, None, None)
+    let today = crate::core::clock::today();
+    let geography = state.geography();
+    let fetch = |filter: service::ListFilter<'static>, limit: u64| {
+        let db = state.db.clone();
+        async move { service::list(&db, &filter, limit).await }
+    };
+    const OPEN: &[&str] = &["new", "assigned", "scheduled", "delivered"];
+    let overdue = fetch(
+        service::ListFilter {
+            unanswered_since: Some(service::overdue_cutoff(target, today)),
+            ..Default::default()
+        },
+        100,
+    )
+    .await
+    .map_err(AppError::internal)?;
+    let unassigned = fetch(
+        service::ListFilter {
+            states: Some(&["new"]),
+            unassigned: true,
+            ..Default::default()
+        },
+        100,
+    )
+    .await
+    .map_err(AppError::internal)?;
+    let mine = fetch(
+        service::ListFilter {
+            states: Some(OPEN),
+            assigned_to: Some(user.user_id),
+            ..Default::default()
+        },
+        200,
+    )
+    .await
+    .map_err(AppError::internal)?;
+    let recent = fetch(
+        service::ListFilter {
+            exclude_unconfirmed: true,
+            ..Default::default()
+        },
+        30,
+    )
+    .await
+    .map_err(AppError::internal)?;
+    let rows = |list: &[Request]| -> Vec<minijinja::Value> {
+        list.iter()
+            .map(|r| row_context(&state, lang, r, target))
+            .collect()
+    };
+    let (overdue, unassigned, mine, recent) = (
+        rows(&overdue),
+        rows(&unassigned),
+        rows(&mine),
+        rows(&recent),
+    );
+    let counts = service::open_counts(&state.db)
         .await
         .map_err(AppError::internal)?;
-    let geography = state.geography();
-    let open: Vec<&Request> = all.iter().filter(|r| r.state.is_open()).collect();
-    let today = crate::core::clock::today();
-    let unassigned: Vec<minijinja::Value> = open
+    let sum = |pick: &dyn Fn(&service::OpenCount) -> bool| -> i64 {
+        counts.iter().filter(|c| pick(c)).map(|c| c.3).sum()
+    };
+    let by_state: Vec<minijinja::Value> = OPEN
         .iter()
-        .filter(|r| r.assigned_to.is_none())
-        .map(|r| row_context(&state, lang, r, target))
+        .map(|s| {
+            minijinja::context! {
+                label => state.i18n.t(lang, &format!("support-state-{s}")),
+                count => sum(&|c| c.0 == *s),
+            }
+        })
         .collect();
-    let overdue: Vec<minijinja::Value> = open
+    let by_region: Vec<minijinja::Value> = crate::geo::Region::ALL
         .iter()
-        .filter(|r| r.overdue(target, today))
-        .map(|r| row_context(&state, lang, r, target))
+        .map(|region| {
+            minijinja::context! {
+                label => crate::geo::region_label(&state, lang, *region),
+                count => sum(&|c| c.2 == region.code()),
+            }
+        })
         .collect();
-    let mine: Vec<minijinja::Value> = open
-        .iter()
-        .filter(|r| r.assigned_to == Some(user.user_id))
-        .map(|r| row_context(&state, lang, r, target))
-        .collect();
-    let recent: Vec<minijinja::Value> = all
-        .iter()
-        .filter(|r| r.state != super::domain::State::Unconfirmed)
-        .take(30)
-        .map(|r| row_context(&state, lang, r, target))
-        .collect();
-    // Counts of open requests per state, region and kind.
-    let mut by_state: Vec<minijinja::Value> = vec![];
-    for s in super::domain::State::ALL.iter().filter(|s| s.is_open()) {
-        by_state.push(minijinja::context! {
-            label => state.i18n.t(lang, &format!("support-state-{}", s.code())),
-            count => open.iter().filter(|r| r.state == *s).count(),
-        });
-    }
-    let mut by_region: Vec<minijinja::Value> = vec![];
-    for region in crate::geo::Region::ALL {
-        by_region.push(minijinja::context! {
-            label => crate::geo::region_label(&state, lang, region),
-            count => open.iter().filter(|r| r.municipalities.iter().any(|n| geography.municipality(n).is_some_and(|m| m.region == region))).count(),
-        });
-    }
     let by_kind: Vec<minijinja::Value> = Kind::ALL
         .iter()
         .map(|k| {
             minijinja::context! {
                 label => state.i18n.t(lang, &format!("support-kind-{}", k.code())),
-                count => open.iter().filter(|r| r.kind == *k).count(),
+                count => sum(&|c| c.1 == k.code()),
             }
         })
         .collect();

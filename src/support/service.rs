@@ -124,17 +124,42 @@ pub async fn request_by_follow_token(db: &Db, token: &str) -> Result<Request, Su
         .ok_or(SupportError::NotFound)
 }
 
+pub use super::store::ListFilter;
+
 pub async fn list(
     db: &Db,
-    states: Option<&[&str]>,
-    requester: Option<i64>,
-    assigned_to: Option<i64>,
+    filter: &ListFilter<'_>,
+    limit: u64,
 ) -> Result<Vec<Request>, SupportError> {
-    Ok(store::list(db, states, requester, assigned_to, 1000)
+    Ok(store::list(db, filter, limit)
         .await?
         .into_iter()
         .filter_map(request_from_row)
         .collect())
+}
+
+/// How many open requests have a (state, kind, region).
+pub type OpenCount = (String, String, String, i64);
+
+/// Open requests counted by (state, kind, region).
+pub async fn open_counts(db: &Db) -> Result<Vec<OpenCount>, SupportError> {
+    Ok(store::open_counts(db).await?)
+}
+
+/// The instant before which an unanswered request is overdue today: confirmed on a day from
+/// which `target_days` working days have already passed.
+pub fn overdue_cutoff(target_days: u32, today: NaiveDate) -> DateTime<Utc> {
+    let mut day = today;
+    while super::domain::add_working_days(day, target_days) >= today {
+        day = day.pred_opt().unwrap_or(day);
+    }
+    let next = day
+        .succ_opt()
+        .unwrap_or(day)
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    next - crate::core::clock::brussels_offset(next)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -303,6 +328,11 @@ pub async fn submit(
     let (id, reference) = store::insert_request(
         &mut tx,
         &NewRequestRow {
+            region: geography
+                .municipality(&codes[0])
+                .map(|m| m.region.code())
+                .unwrap_or(""),
+            codes: &codes,
             kind: input.kind.code(),
             state,
             language: input.language.code(),

@@ -14,6 +14,7 @@ enum SupportRequest {
     State,
     Language,
     Municipalities,
+    Region,
     Payload,
     RequesterUserId,
     RequesterName,
@@ -88,7 +89,16 @@ const COLUMNS: [SupportRequest; 18] = [
     SupportRequest::ClosedAt,
 ];
 
+#[derive(Iden, Clone, Copy)]
+enum SupportRequestMunicipality {
+    Table,
+    RequestId,
+    Nis,
+}
+
 pub(super) struct NewRequestRow<'a> {
+    pub region: &'a str,
+    pub codes: &'a [String],
     pub kind: &'a str,
     pub state: &'a str,
     pub language: &'a str,
@@ -125,6 +135,7 @@ pub(super) async fn insert_request(
             SupportRequest::State,
             SupportRequest::Language,
             SupportRequest::Municipalities,
+            SupportRequest::Region,
             SupportRequest::Payload,
             SupportRequest::RequesterUserId,
             SupportRequest::RequesterName,
@@ -144,6 +155,7 @@ pub(super) async fn insert_request(
             row.state.into(),
             row.language.into(),
             row.municipalities.into(),
+            row.region.into(),
             row.payload.into(),
             row.requester_user_id.into(),
             row.requester_name.into(),
@@ -161,6 +173,19 @@ pub(super) async fn insert_request(
     statement.returning(Query::returning().column(SupportRequest::Id));
     let rows: Vec<IdRow> = tx.fetch_all(&statement).await?;
     let id = rows.first().map(|r| r.id).unwrap_or_default();
+    for nis in row.codes {
+        tx.execute(
+            &Query::insert()
+                .into_table(SupportRequestMunicipality::Table)
+                .columns([
+                    SupportRequestMunicipality::RequestId,
+                    SupportRequestMunicipality::Nis,
+                ])
+                .values_panic([id.into(), nis.clone().into()])
+                .to_owned(),
+        )
+        .await?;
+    }
     let reference = format!("RDX-{}-{id:05}", now.format("%Y"));
     tx.execute(
         &Query::update()
@@ -200,32 +225,116 @@ pub(super) async fn by_confirm_token(db: &Db, hash: &str) -> Result<Option<Reque
     one(db, SupportRequest::ConfirmTokenHash, hash.into()).await
 }
 
-/// Requests, newest first, optionally in some states, of a requester, or assigned to someone.
+/// Which requests to list.
+#[derive(Default)]
+pub struct ListFilter<'a> {
+    pub states: Option<&'a [&'a str]>,
+    pub requester: Option<i64>,
+    pub assigned_to: Option<i64>,
+    pub unassigned: bool,
+    pub municipality: Option<&'a str>,
+    /// Open, not answered yet, and confirmed before this instant.
+    pub unanswered_since: Option<DateTime<Utc>>,
+    pub exclude_unconfirmed: bool,
+}
+
+/// Requests, newest first.
 pub(super) async fn list(
     db: &Db,
-    states: Option<&[&str]>,
-    requester: Option<i64>,
-    assigned_to: Option<i64>,
+    filter: &ListFilter<'_>,
     limit: u64,
 ) -> Result<Vec<RequestRow>, DbError> {
     let mut statement = Query::select();
     statement
-        .columns(COLUMNS)
+        .columns(COLUMNS.map(|c| (SupportRequest::Table, c)))
         .from(SupportRequest::Table)
-        .order_by(SupportRequest::Id, Order::Desc)
+        .order_by((SupportRequest::Table, SupportRequest::Id), Order::Desc)
         .limit(limit);
-    if let Some(states) = states {
+    let state = || Expr::col((SupportRequest::Table, SupportRequest::State));
+    if let Some(states) = filter.states {
+        statement.and_where(state().is_in(states.iter().map(|s| String::from(*s))));
+    }
+    if filter.exclude_unconfirmed {
+        statement.and_where(state().ne("unconfirmed"));
+    }
+    if let Some(user) = filter.requester {
         statement.and_where(
-            Expr::col(SupportRequest::State).is_in(states.iter().map(|s| String::from(*s))),
+            Expr::col((SupportRequest::Table, SupportRequest::RequesterUserId)).eq(user),
         );
     }
-    if let Some(user) = requester {
-        statement.and_where(Expr::col(SupportRequest::RequesterUserId).eq(user));
+    if let Some(user) = filter.assigned_to {
+        statement
+            .and_where(Expr::col((SupportRequest::Table, SupportRequest::AssignedTo)).eq(user));
     }
-    if let Some(user) = assigned_to {
-        statement.and_where(Expr::col(SupportRequest::AssignedTo).eq(user));
+    if filter.unassigned {
+        statement
+            .and_where(Expr::col((SupportRequest::Table, SupportRequest::AssignedTo)).is_null());
+    }
+    if let Some(since) = filter.unanswered_since {
+        statement
+            .and_where(state().is_in(["new", "assigned", "scheduled", "delivered"]))
+            .and_where(Expr::col((SupportRequest::Table, SupportRequest::FirstAnswerAt)).is_null())
+            .and_where(
+                Expr::col((SupportRequest::Table, SupportRequest::ConfirmedAt))
+                    .lt(since.trunc_subsecs(6)),
+            );
+    }
+    if let Some(nis) = filter.municipality {
+        statement
+            .inner_join(
+                SupportRequestMunicipality::Table,
+                Expr::col((
+                    SupportRequestMunicipality::Table,
+                    SupportRequestMunicipality::RequestId,
+                ))
+                .equals((SupportRequest::Table, SupportRequest::Id)),
+            )
+            .and_where(
+                Expr::col((
+                    SupportRequestMunicipality::Table,
+                    SupportRequestMunicipality::Nis,
+                ))
+                .eq(nis),
+            );
     }
     db.fetch_all(&statement).await
+}
+
+/// Open requests counted by state, kind and region.
+pub(super) async fn open_counts(db: &Db) -> Result<Vec<(String, String, String, i64)>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct CountsRow {
+        state: String,
+        kind: String,
+        region: String,
+        count: i64,
+    }
+    let rows: Vec<CountsRow> = db
+        .fetch_all(
+            &Query::select()
+                .columns([
+                    SupportRequest::State,
+                    SupportRequest::Kind,
+                    SupportRequest::Region,
+                ])
+                .expr_as(Expr::col(SupportRequest::Id).count(), "count")
+                .from(SupportRequest::Table)
+                .and_where(Expr::col(SupportRequest::State).is_in([
+                    "new",
+                    "assigned",
+                    "scheduled",
+                    "delivered",
+                ]))
+                .group_by_col(SupportRequest::State)
+                .group_by_col(SupportRequest::Kind)
+                .group_by_col(SupportRequest::Region)
+                .to_owned(),
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.state, r.kind, r.region, r.count))
+        .collect())
 }
 
 /// Changes the state when the request is still in `from` (false when someone acted first).
@@ -532,7 +641,7 @@ pub(super) async fn insert_meeting(
     row: &MeetingRow,
     requests: &[i64],
     staff: &[i64],
-    created_by: i64,
+    created_by: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<i64, DbError> {
     let now = now.trunc_subsecs(6);

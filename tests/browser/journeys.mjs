@@ -1,7 +1,9 @@
 // Browser journeys for the Radix web interface: headless Debian Chromium driven by
 // playwright-core, with axe-core accessibility checks on every public page in every language
 // (including the national LIVC-R map: /{lang}/cartography with filters and its error state,
-// the coverage history, the snapshot archive and the embeddable map for partner sites).
+// the coverage history, the snapshot archive and the embeddable map for partner sites, and the
+// four support request forms /{lang}/request/{livcr-setup,awareness-day,project-support,question}
+// that the offer pages link to with a button).
 //
 // Before the server starts, an administrator is created with `radix user create-admin` in the
 // same temporary data directory; the server is then started with `serve --demo`, which adds a
@@ -16,6 +18,17 @@
 // snapshot, then records "no LIVC-R" for Gent: the live map changes, the snapshot and the map
 // of an earlier date do not. Keyboard access to the map and a 360 px viewport are checked too.
 //
+// The support journey ("Support requests and the Front-Office") follows a request from a
+// municipality to a meeting report, again one browser context per role: an anonymous visitor
+// reaches the LIVC-R setup form from the offer page, sends it (naming the municipality in the
+// text field) and sees the "check your email" page (no SMTP here: the confirmation link is not
+// followed); the question form sent empty shows its error summary (422). The municipal demo
+// account of Gent sends a request from "Mijn aanvragen" with its municipality's checkbox; the
+// advisor (signed in again with a TOTP code computed from the secret of its enrolment) finds it
+// in the team view /nl/support, assigns it, plans a meeting a week ahead, writes the report and
+// a follow-up action, finds both in the municipality file, creates calendar feed addresses and
+// fetches a feed (iCalendar); Gent then sees "meeting planned" and sends a message.
+//
 // Usage (from the repository root, after `cargo build` and `npm ci` in tests/browser):
 //   node tests/browser/journeys.mjs
 //
@@ -23,8 +36,8 @@
 //   RADIX_BIN        server binary (default: target/debug/radix)
 //   CHROMIUM_PATH    browser executable (default: /usr/bin/chromium; never downloaded)
 //   SCREENSHOT_DIR   when set, full-page screenshots of /nl/, /en/municipalities/21009,
-//                    /nl/cartography and, signed in, /nl/account and /nl/admin/accounts at
-//                    1280 px wide are written there
+//                    /nl/cartography, /nl/request/livcr-setup and, signed in, /nl/account and
+//                    /nl/admin/accounts at 1280 px wide are written there
 //
 // The last line printed is always `N passed, M failed`; the exit code is 1 when anything failed.
 
@@ -47,7 +60,8 @@ const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || '';
 
 // The national map pages (565 linked areas and a 565-row table, in four languages, three
 // variants each) make axe slow — about 10 s a page on two busy cores. The whole run takes about
-// 3.5 minutes there (public pages of two languages side by side); 7 minutes leave room.
+// 4 minutes there (public pages of two languages side by side, then the journeys, the support
+// journey included); 7 minutes leave room.
 const TOTAL_TIMEOUT_MS = 7 * 60 * 1000;
 const CLI_TIMEOUT_MS = 60 * 1000;
 const HEALTH_TIMEOUT_MS = 60 * 1000;
@@ -102,9 +116,47 @@ function pagesFor(lang) {
       expectSelector: '.error-summary',
     },
     { name: 'offer overview', path: `/${lang}/offer`, status: 200 },
-    { name: 'offer livc-r', path: `/${lang}/offer/livc-r`, status: 200 },
-    { name: 'offer awareness-day', path: `/${lang}/offer/awareness-day`, status: 200 },
-    { name: 'offer project-support', path: `/${lang}/offer/project-support`, status: 200 },
+    // Each offer page has a button to its request form.
+    { name: 'offer livc-r', path: `/${lang}/offer/livc-r`, status: 200, expectSelector: `main a.button[href="/${lang}/request/livcr-setup"]` },
+    {
+      name: 'offer awareness-day',
+      path: `/${lang}/offer/awareness-day`,
+      status: 200,
+      expectSelector: `main a.button[href="/${lang}/request/awareness-day"]`,
+    },
+    {
+      name: 'offer project-support',
+      path: `/${lang}/offer/project-support`,
+      status: 200,
+      expectSelector: `main a.button[href="/${lang}/request/project-support"]`,
+    },
+    // The request forms as an anonymous visitor sees them: the municipality named in a text
+    // field, name, e-mail and organisation, then the fields of the kind (choices among at most
+    // four options are radio buttons `{field}-{value}`, longer lists a select `#{field}`).
+    {
+      name: 'request form livcr-setup',
+      path: `/${lang}/request/livcr-setup`,
+      status: 200,
+      expectSelector: ['input#municipalities[name=municipality_text]', '#name', '#email', '#organisation', '#situation-preparation', `#meeting_language-${lang}`, '#participants-police'],
+    },
+    {
+      name: 'request form awareness-day',
+      path: `/${lang}/request/awareness-day`,
+      status: 200,
+      expectSelector: ['input#municipalities[name=municipality_text]', '#audience-front-line', '#participants_count', '#place-online', `#session_language-${lang}`],
+    },
+    {
+      name: 'request form project-support',
+      path: `/${lang}/request/project-support`,
+      status: 200,
+      expectSelector: ['input#municipalities[name=municipality_text]', 'textarea#description', '#themes-youth', '#help-funding'],
+    },
+    {
+      name: 'request form question',
+      path: `/${lang}/request/question`,
+      status: 200,
+      expectSelector: ['input#municipalities[name=municipality_text]', 'select#category', 'textarea#message'],
+    },
     { name: 'livc-r', path: `/${lang}/livc-r`, status: 200 },
     { name: 'contact', path: `/${lang}/contact`, status: 200 },
     { name: 'privacy', path: `/${lang}/privacy`, status: 200 },
@@ -1179,6 +1231,10 @@ function mapRow(lang, nis) {
   return `table.status-table tbody tr:has(th a[href="/${lang}/municipalities/${nis}"])`;
 }
 
+// The TOTP keys of the staff accounts enrolled during the run, by e-mail address: a later
+// sign-in answers the second-factor step with a code computed from them.
+const staffKeys = new Map();
+
 // A first sign-in of a demo staff account: password, then the enrolment of the second factor
 // with a code computed here from the secret shown. Returns true when the account is signed in.
 async function signInStaffFirstTime(page, base, lang, email, who) {
@@ -1191,6 +1247,7 @@ async function signInStaffFirstTime(page, base, lang, email, who) {
     }
     const secret = await textOf(page, 'main p.secret');
     if (!secret || !/^[A-Z2-7 ]{16,}=*$/.test(secret)) return [`no base32 secret in p.secret (got "${secret}")`];
+    staffKeys.set(email, base32Decode(secret));
     await page.fill('#code', totp(base32Decode(secret)));
     const response = await submitForm(page, ENROL_BUTTON);
     const problems = [];
@@ -1690,6 +1747,669 @@ async function journeyDoneMeans(base) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Support requests: a visitor, the municipal account of Gent and the advisor (Front-Office),
+// each in its own browser context.
+
+const SUPPORT = {
+  visitor: {
+    lang: 'fr',
+    municipality: 'Namur',
+    name: 'Camille Lambert-Dubois',
+    email: 'prevention@namur.be',
+    organisation: 'Ville de Namur, service Prévention',
+  },
+  memberQuestions: 'Hoe stellen we een huishoudelijk reglement op? (browsertest)',
+  report: 'Kennismaking met de dienst Preventie (browsertest): wettelijk kader en samenstelling van de cel overlopen.',
+  action: 'Voorbeeld van huishoudelijk reglement bezorgen (browsertest)',
+  participantOrganisation: 'Dienst Preventie',
+  memberMessage: 'Dank u, de voorgestelde datum past ons (browsertest).',
+};
+
+// A single-line message of locales/{lang}/{file} ('' when not found): the pages are compared
+// with the words the translators wrote, not with a copy of them here.
+function ftl(lang, file, key) {
+  try {
+    const text = readFileSync(path.join(REPO, 'locales', lang, file), 'utf8');
+    const line = text.split('\n').find((l) => l.startsWith(`${key} =`));
+    return line ? line.slice(key.length + 2).trim() : '';
+  } catch {
+    return '';
+  }
+}
+
+// The calendar date in Brussels `days` from now, as YYYY-MM-DD.
+function brusselsDate(days) {
+  const at = new Date(Date.now() + days * 24 * 3600 * 1000);
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Brussels', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+function squash(text) {
+  return (text || '').replace(/[\s\u00a0\u202f]+/g, ' ').trim();
+}
+
+// A later sign-in of a staff account enrolled earlier in the run: password, then a TOTP code
+// at the second-factor step. Falls back to the first sign-in (with enrolment) when the account
+// was not enrolled yet. Returns true when the account is signed in.
+async function signInStaffAgain(page, base, lang, email, who) {
+  if (!staffKeys.has(email)) return signInStaffFirstTime(page, base, lang, email, who);
+  let signedIn = false;
+  await check(`support: ${who} (${email}) signs in again on /${lang}/sign-in with a TOTP code`, async () => {
+    await submitSignIn(page, base, lang, email, DEMO_PASSWORD);
+    const step = `/${lang}/sign-in/second-factor`;
+    if (new URL(page.url()).pathname !== step) return [`landed on ${page.url()}, expected ${step}`];
+    await page.fill('#code', totp(staffKeys.get(email)));
+    const response = await submitForm(page, VERIFY_BUTTON);
+    const problems = [];
+    signedIn = (await page.locator(SIGN_OUT_BUTTON).count()) === 1 && !new URL(page.url()).pathname.includes('/sign-in');
+    if (!signedIn) problems.push(`landed on ${page.url()} (HTTP ${response.status()}): not signed in`);
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  return signedIn;
+}
+
+// Problems of the labels of a form: every label[for] names a control, every visible control
+// has a label.
+async function labelProblems(page, formSelector) {
+  return page.locator(formSelector).evaluateAll((forms) => {
+    const problems = [];
+    for (const form of forms) {
+      for (const label of form.querySelectorAll('label[for]')) {
+        const target = document.getElementById(label.htmlFor);
+        if (!target || !target.matches('input, select, textarea')) {
+          const ids = label.closest('.field') ? [...label.closest('.field').querySelectorAll('input, select, textarea')].map((c) => `#${c.id}`) : [];
+          problems.push(
+            `<label for="${label.htmlFor}"> ("${label.textContent.trim()}") names no form control${ids.length ? `; the control next to it is ${ids.join(', ')}` : ''}`,
+          );
+        }
+      }
+      for (const control of form.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+        if (control.closest('[aria-hidden=true]')) continue;
+        if (!control.labels || control.labels.length === 0) problems.push(`${control.tagName.toLowerCase()}#${control.id} (name=${control.name}) has no <label>`);
+      }
+    }
+    return problems;
+  });
+}
+
+// a. An anonymous visitor: the offer page's button, the LIVC-R setup form, "check your email";
+// then the question form sent empty.
+async function supportVisitor(page, base) {
+  const v = SUPPORT.visitor;
+  const lang = v.lang;
+  const formPath = `/${lang}/request/livcr-setup`;
+  const sendButton = (p) => `main form[action="${p}"] button[type=submit]`;
+  await check(`support: the button of /${lang}/offer/livc-r leads an anonymous visitor to ${formPath}`, async () => {
+    await goto(page, `${base}/${lang}/offer/livc-r`);
+    const link = `main a.button[href="${formPath}"]`;
+    if ((await page.locator(link).count()) !== 1) return [`no single ${link} on /${lang}/offer/livc-r`];
+    const response = await submitForm(page, link);
+    const problems = [];
+    if (new URL(page.url()).pathname !== formPath) problems.push(`landed on ${page.url()}`);
+    if (response.status() !== 200) problems.push(`HTTP ${response.status()}, expected 200`);
+    if ((await page.locator('main input#municipalities[name=municipality_text]').count()) !== 1) {
+      problems.push('no text field #municipalities (name=municipality_text): not the form of a visitor');
+    }
+    if ((await page.locator(SIGN_OUT_BUTTON).count()) !== 0) problems.push('the visitor context is signed in');
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  await check(`[${lang}] support: the labels of ${formPath} name their fields`, async () => {
+    if (new URL(page.url()).pathname !== formPath) await goto(page, `${base}${formPath}`);
+    return labelProblems(page, `main form[action="${formPath}"]`);
+  });
+
+  let response = null;
+  let loadError = null;
+  try {
+    if (new URL(page.url()).pathname !== formPath) await goto(page, `${base}${formPath}`);
+    await page.fill('#municipalities', v.municipality);
+    await page.fill('#name', v.name);
+    await page.fill('#email', v.email);
+    await page.fill('#organisation', v.organisation);
+    await page.check('#situation-preparation');
+    await page.check(`#meeting_language-${lang}`);
+    await page.check('#participants-police');
+    await page.check('#participants-prevention');
+    response = await submitForm(page, sendButton(formPath));
+  } catch (err) {
+    loadError = errorText(err);
+  }
+  await check(`[${lang}] support: a visitor sends ${formPath} for "${v.municipality}" and is asked to confirm the address`, async () => {
+    if (loadError) return [`sending failed: ${loadError}`];
+    const problems = [];
+    if (response.status() !== 200) problems.push(`HTTP ${response.status()}, expected 200`);
+    const error = await textOf(page, 'main .error-summary');
+    if (error) problems.push(`error shown: ${error}`);
+    const shown = squash(await textOf(page, 'main .success'));
+    const expected = squash(ftl(lang, 'support.ftl', 'support-check-email'));
+    if (!shown) problems.push('no single .success message');
+    else if (expected && !shown.includes(expected)) problems.push(`the message reads "${shown}", expected "${expected}"`);
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  if (!loadError) {
+    await auditShownPage(page, `[${lang}] support: "check your email" after sending ${formPath}`, {
+      url: `${base}${formPath}`,
+      response,
+      lang,
+      statuses: [200],
+      expectSelector: 'main .success',
+    });
+  }
+
+  // The question form sent empty: 422 and a summary whose links lead to the fields.
+  const questionPath = '/nl/request/question';
+  response = null;
+  loadError = null;
+  try {
+    await goto(page, `${base}${questionPath}`);
+    response = await submitForm(page, sendButton(questionPath));
+  } catch (err) {
+    loadError = errorText(err);
+  }
+  const fields = ['municipalities', 'name', 'email', 'category', 'message'];
+  await auditShownPage(page, `[nl] support: ${questionPath} sent empty`, {
+    url: `${base}${questionPath}`,
+    response,
+    loadError,
+    lang: 'nl',
+    statuses: [422],
+    expectSelector: ['main .error-summary', ...fields.map((f) => `main .error-summary a[href="#${f}"]`)],
+  });
+  if (!loadError) {
+    await check(`[nl] support: every link of the error summary on ${questionPath} leads to a field`, async () => {
+      const hrefs = await page.locator('main .error-summary a[href^="#"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      if (!hrefs.length) return ['the error summary has no links to fields'];
+      const problems = [];
+      for (const href of hrefs) {
+        const target = await page.evaluate((id) => {
+          const el = document.getElementById(id);
+          return el ? el.tagName.toLowerCase() : null;
+        }, href.slice(1));
+        if (!target) problems.push(`${href} leads nowhere: no element with that id`);
+        else if (!['input', 'select', 'textarea', 'fieldset'].includes(target)) problems.push(`${href} leads to a <${target}>, not to a field`);
+      }
+      return problems;
+    });
+  }
+
+  // A municipality that does not exist: refused, and everything typed is kept.
+  await check(`[nl] support: ${questionPath} with an unknown municipality is refused and keeps what was typed`, async () => {
+    await goto(page, `${base}${questionPath}`);
+    const typed = {
+      '#municipalities': 'Nergenshuizen-aan-Zee',
+      '#name': v.name,
+      '#email': v.email,
+      '#organisation': v.organisation,
+      '#message': 'Bestaat er een modelreglement voor een LIVC-R? (browsertest)',
+    };
+    for (const [sel, text] of Object.entries(typed)) await page.fill(sel, text);
+    await page.selectOption('#category', 'livcr');
+    const res = await submitForm(page, sendButton(questionPath));
+    const problems = [];
+    if (res.status() !== 422) problems.push(`HTTP ${res.status()}, expected 422`);
+    const links = await page.locator('main .error-summary a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    if (links.join(' ') !== '#municipalities') problems.push(`the error summary links to ${JSON.stringify(links)}, expected only #municipalities`);
+    for (const [sel, text] of Object.entries(typed)) {
+      const kept = await page.inputValue(sel).catch(() => null);
+      if (kept !== text) problems.push(`${sel} is ${JSON.stringify(kept)} again, ${JSON.stringify(text)} was typed`);
+    }
+    if ((await page.inputValue('#category')) !== 'livcr') problems.push(`#category is "${await page.inputValue('#category')}" again, "livcr" was chosen`);
+    const described = (await page.getAttribute('#municipalities', 'aria-describedby')) || '';
+    if (!described.split(/\s+/).includes('municipality-error')) problems.push(`#municipalities has aria-describedby="${described}", without its error message`);
+    problems.push(...hygieneProblems({ allowDocumentStatus: true, pageUrl: `${base}${questionPath}` }));
+    return problems;
+  });
+  await journeyNarrowViewport(page, base, [formPath, questionPath]);
+}
+
+// b. Gent asks for help to set up an LIVC-R from "Mijn aanvragen". Returns { id, reference },
+// or null when the request could not be sent.
+async function supportMemberAsks(page, base) {
+  const listPath = '/nl/my-requests';
+  const listLink = `nav.account-nav a[href="${listPath}"]`;
+  const expectedLabel = ftl('nl', 'support.ftl', 'nav-my-requests') || 'Mijn aanvragen';
+  await check(`support: ${DEMO.gent} signs in; the header offers "${expectedLabel}"`, async () => {
+    await submitSignIn(page, base, 'nl', DEMO.gent, DEMO_PASSWORD);
+    if (new URL(page.url()).pathname.startsWith('/nl/sign-in')) return [`still on ${page.url()} after signing in`];
+    const problems = [];
+    const text = await textOf(page, listLink);
+    if (text === null) problems.push(`no single ${listLink} in the header`);
+    else if (text !== expectedLabel) problems.push(`the account link reads "${text}", expected "${expectedLabel}"`);
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  let response = null;
+  let loadError = null;
+  try {
+    response = await submitForm(page, listLink);
+  } catch (err) {
+    loadError = errorText(err);
+  }
+  await auditShownPage(page, `[nl] support: ${listPath} before any request (municipal)`, {
+    url: `${base}${listPath}`,
+    response,
+    loadError,
+    lang: 'nl',
+    statuses: [200],
+    expectSelector: 'main a[href="/nl/request/livcr-setup"]',
+  });
+  if (loadError) return null;
+
+  const formPath = '/nl/request/livcr-setup';
+  response = null;
+  try {
+    response = await submitForm(page, `main a[href="${formPath}"]`);
+  } catch (err) {
+    loadError = errorText(err);
+  }
+  await auditShownPage(page, `[nl] support: ${formPath} for a member of Gent`, {
+    url: `${base}${formPath}`,
+    response,
+    loadError,
+    lang: 'nl',
+    statuses: [200],
+    expectSelector: [`fieldset#municipalities input[type=checkbox][name=municipalities][value="${GENT}"]`, '#situation-preparation', '#meeting_language-nl'],
+  });
+  if (loadError) return null;
+  await check(`[nl] support: ${formPath} offers Gent's checkbox (checked) and asks no visitor details`, async () => {
+    const problems = [];
+    const box = `input[name=municipalities][value="${GENT}"]`;
+    if ((await page.locator(box).count()) === 1 && !(await page.isChecked(box))) problems.push(`${box} is not checked by default`);
+    for (const sel of ['input[name=municipality_text]', 'input#name', 'input#email']) {
+      if ((await page.locator(sel).count()) !== 0) problems.push(`a signed-in member is asked for ${sel}`);
+    }
+    problems.push(...(await labelProblems(page, `main form[action="${formPath}"]`)));
+    return problems;
+  });
+
+  let req = null;
+  response = null;
+  loadError = null;
+  try {
+    await page.check(`input[name=municipalities][value="${GENT}"]`);
+    await page.check('#situation-preparation');
+    await page.check('#meeting_language-nl');
+    await page.check('#participants-police');
+    await page.check('#participants-prevention');
+    await page.fill('#questions', SUPPORT.memberQuestions);
+    response = await submitForm(page, `main form[action="${formPath}"] button[type=submit]`);
+  } catch (err) {
+    loadError = errorText(err);
+  }
+  await check(`support: Gent's request is sent and shown at /nl/my-requests/{id}?sent=1 with a success notice`, async () => {
+    if (loadError) return [`sending failed: ${loadError}`];
+    const problems = [];
+    const u = new URL(page.url());
+    const m = u.pathname.match(/^\/nl\/my-requests\/(\d+)$/);
+    if (!m || u.searchParams.get('sent') !== '1') problems.push(`landed on ${page.url()} (HTTP ${response.status()}), expected /nl/my-requests/{id}?sent=1`);
+    const error = await textOf(page, 'main .error-summary');
+    if (error) problems.push(`error shown: ${error}`);
+    if ((await page.locator('main .success').count()) !== 1) problems.push('no single .success notice');
+    const heading = squash(await textOf(page, 'main h1'));
+    const reference = (heading.match(/(\S+)$/) || [])[1] || '';
+    const facts = squash(await textOf(page, 'main dl.facts'));
+    if (!facts.includes('Gent')) problems.push(`the facts do not name Gent: "${facts.slice(0, 200)}"`);
+    if (!facts.includes(SUPPORT.memberQuestions)) problems.push('the facts do not show the question that was typed');
+    if (m && reference) req = { id: m[1], reference };
+    else if (m) problems.push(`no reference in the heading "${heading}"`);
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  if (!req) return null;
+  await auditShownPage(page, `[nl] support: request sent /nl/my-requests/${req.id}?sent=1`, {
+    url: `${base}/nl/my-requests/${req.id}`,
+    response,
+    lang: 'nl',
+    statuses: [200],
+    expectSelector: ['main .success', 'main dl.facts', '#body'],
+  });
+  await checkPage(page, base, 'nl', {
+    name: 'support: my requests with the new request',
+    path: listPath,
+    status: 200,
+    expectSelector: `main table a[href="/nl/my-requests/${req.id}"]`,
+  });
+  await check(`support: ${listPath} lists ${req.reference} as "${ftl('nl', 'support.ftl', 'support-state-new')}"`, async () => {
+    const row = await textOf(page, `main table tbody tr:has(a[href="/nl/my-requests/${req.id}"])`);
+    if (row === null) return [`no single row for /nl/my-requests/${req.id}`];
+    const problems = [];
+    if (!row.includes(req.reference)) problems.push(`the row reads "${row}", without the reference ${req.reference}`);
+    const state = ftl('nl', 'support.ftl', 'support-state-new');
+    if (state && !row.includes(state)) problems.push(`the row reads "${row}", expected the state "${state}"`);
+    return problems;
+  });
+  return req;
+}
+
+// c. The advisor handles it: team view, assignment, a meeting, its report and a follow-up
+// action, the municipality file, calendar feeds. Returns the meeting date when one was planned.
+async function supportAdvisorHandles(page, base, req) {
+  if (!(await signInStaffAgain(page, base, 'nl', DEMO.advisor, 'advisor'))) return '';
+  const requestPath = `/nl/support/${req.id}`;
+  await checkPage(page, base, 'nl', {
+    name: 'support: team view (advisor)',
+    path: '/nl/support',
+    status: 200,
+    expectSelector: [
+      'nav.account-nav a[href="/nl/support"]',
+      'main section[aria-labelledby=by-state] li',
+      'main section[aria-labelledby=by-region] li',
+      'main section[aria-labelledby=by-kind] li',
+      `main table a[href="${requestPath}"]`,
+    ],
+  });
+  await check(`support: the team view lists ${req.reference} as unassigned and counts it`, async () => {
+    const problems = [];
+    if ((await page.locator(`main table:has(caption#unassigned-caption) a[href="${requestPath}"]`).count()) !== 1) {
+      problems.push(`${req.reference} is not in the table of unassigned requests`);
+    }
+    const newLabel = ftl('nl', 'support.ftl', 'support-state-new');
+    const counts = await page.locator('main section[aria-labelledby=by-state] li').allTextContents();
+    const line = counts.map(squash).find((c) => c.startsWith(`${newLabel}:`));
+    if (!line) problems.push(`no count for "${newLabel}" in ${JSON.stringify(counts.map(squash))}`);
+    else if (!(Number(line.split(':').pop()) >= 1)) problems.push(`the count reads "${line}", expected at least 1`);
+    for (const title of ['support-upcoming-title', 'support-my-actions-title', 'support-overdue-title', 'support-unassigned-title']) {
+      const text = ftl('nl', 'support.ftl', title);
+      if (text && (await page.locator('main h2', { hasText: text }).count()) !== 1) problems.push(`no heading "${text}"`);
+    }
+    return problems;
+  });
+
+  let response = null;
+  let loadError = null;
+  try {
+    response = await submitForm(page, `main table:has(caption#unassigned-caption) a[href="${requestPath}"]`);
+  } catch (err) {
+    loadError = errorText(err);
+  }
+  await auditShownPage(page, `[nl] support: request ${requestPath} (advisor)`, {
+    url: `${base}${requestPath}`,
+    response,
+    loadError,
+    lang: 'nl',
+    statuses: [200],
+    expectSelector: ['#advisor', 'main button[name=action][value=assign]', `main a[href="${requestPath}/meeting"]`],
+  });
+  if (loadError) return '';
+
+  let assigned = false;
+  await check(`support: the advisor assigns ${req.reference} to itself`, async () => {
+    const options = await page.locator('#advisor option').evaluateAll((os) => os.map((o) => ({ value: o.value, label: o.textContent })));
+    const own = options.find((o) => o.label.includes('Demo Front-Office'));
+    if (!own) return [`no "Demo Front-Office" among the options of #advisor: ${options.map((o) => squash(o.label)).join(' | ')}`];
+    await page.selectOption('#advisor', own.value);
+    const res = await submitForm(page, 'main button[name=action][value=assign]');
+    const problems = [];
+    if (res.status() !== 200) problems.push(`HTTP ${res.status()}, expected 200`);
+    if (new URL(page.url()).pathname !== requestPath) problems.push(`landed on ${page.url()}`);
+    const error = await textOf(page, 'main .error-summary');
+    if (error) problems.push(`error shown: ${error}`);
+    if ((await page.locator('main .success').count()) !== 1) problems.push('no single .success notice');
+    const facts = squash(await page.locator('main').textContent());
+    if (!facts.includes('Demo Front-Office')) problems.push('the page does not name the assigned advisor');
+    const state = ftl('nl', 'support.ftl', 'support-state-assigned');
+    if (state && !facts.includes(state)) problems.push(`the state does not read "${state}"`);
+    assigned = (await page.locator('main .success').count()) === 1;
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  if (!assigned) return '';
+
+  const planPath = `${requestPath}/meeting`;
+  response = null;
+  try {
+    response = await submitForm(page, `main a[href="${planPath}"]`);
+  } catch (err) {
+    loadError = errorText(err);
+  }
+  await auditShownPage(page, `[nl] support: plan a meeting ${planPath}`, {
+    url: `${base}${planPath}`,
+    response,
+    loadError,
+    lang: 'nl',
+    statuses: [200],
+    expectSelector: ['#kind', '#date', '#start', '#end', '#place', 'input[name=staff]'],
+  });
+  if (loadError) return '';
+
+  const date = brusselsDate(7);
+  let meetingPath = '';
+  await check(`support: a meeting on ${date} 10:00–12:00 is planned and opens at /nl/support/meetings/{id}`, async () => {
+    await page.fill('#date', date);
+    await page.fill('#start', '10:00');
+    await page.fill('#end', '12:00');
+    if ((await page.locator('input[name=staff]:checked').count()) === 0) await page.locator('input[name=staff]').first().check();
+    const place = await page.inputValue('#place');
+    const res = await submitForm(page, `main form[action="${planPath}"] button[type=submit]`);
+    response = res;
+    const problems = [];
+    const m = new URL(page.url()).pathname.match(/^\/nl\/support\/meetings\/(\d+)$/);
+    if (!m) {
+      problems.push(`landed on ${page.url()} (HTTP ${res.status()}), expected /nl/support/meetings/{id} (place ${place})`);
+      const error = await textOf(page, 'main .error-summary');
+      if (error) problems.push(`error shown: ${error}`);
+      return problems;
+    }
+    meetingPath = m[0];
+    if (res.status() !== 200) problems.push(`HTTP ${res.status()}, expected 200`);
+    const staff = squash(await page.locator('main dl.facts').textContent());
+    if (!staff.includes('Demo Front-Office')) problems.push(`the meeting facts do not name the advisor: "${staff}"`);
+    if ((await page.locator(`main .breadcrumb a[href="${requestPath}"]`).count()) !== 1) problems.push(`no breadcrumb link back to ${requestPath}`);
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  if (!meetingPath) return '';
+  await auditShownPage(page, `[nl] support: meeting ${meetingPath} just planned`, {
+    url: `${base}${meetingPath}`,
+    response,
+    lang: 'nl',
+    statuses: [200],
+    expectSelector: ['#participant_role_0', '#participant_organisation_0', '#topic-legal-framework', '#report', '#description', '#due_on'],
+  });
+
+  await check(`support: the report of ${meetingPath} is saved and shown again`, async () => {
+    await page.selectOption('#participant_role_0', 'prevention');
+    await page.fill('#participant_organisation_0', SUPPORT.participantOrganisation);
+    await page.check('#topic-legal-framework');
+    await page.fill('#report', SUPPORT.report);
+    const res = await submitForm(page, 'main button[name=action][value=report]');
+    const problems = [];
+    if (res.status() !== 200) problems.push(`HTTP ${res.status()}, expected 200`);
+    const error = await textOf(page, 'main .error-summary');
+    if (error) problems.push(`error shown: ${error}`);
+    const saved = ftl('nl', 'support.ftl', 'support-report-saved') || ftl('nl', 'meetings.ftl', 'support-report-saved');
+    const notice = squash(await textOf(page, 'main .success'));
+    if (!notice) problems.push('no single .success notice');
+    else if (saved && !notice.includes(squash(saved))) problems.push(`the notice reads "${notice}", expected "${saved}"`);
+    if ((await page.inputValue('#report')) !== SUPPORT.report) problems.push('#report does not show the saved text');
+    if (!(await page.isChecked('#topic-legal-framework'))) problems.push('#topic-legal-framework is no longer checked');
+    if ((await page.inputValue('#participant_role_0')) !== 'prevention') problems.push(`#participant_role_0 is "${await page.inputValue('#participant_role_0')}"`);
+    if ((await page.inputValue('#participant_organisation_0')) !== SUPPORT.participantOrganisation) problems.push('#participant_organisation_0 does not show the saved organisation');
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  await check(`support: a follow-up action due on ${date} is added to ${meetingPath}`, async () => {
+    await page.fill('#description', SUPPORT.action);
+    await page.fill('#due_on', date);
+    const res = await submitForm(page, 'main button[name=action][value=add_action]');
+    response = res;
+    const problems = [];
+    if (res.status() !== 200) problems.push(`HTTP ${res.status()}, expected 200`);
+    const error = await textOf(page, 'main .error-summary');
+    if (error) problems.push(`error shown: ${error}`);
+    if ((await page.locator('main .success').count()) !== 1) problems.push('no single .success notice');
+    const listed = await page.locator('main ul.actions-list li', { hasText: SUPPORT.action }).count();
+    if (listed !== 1) problems.push(`the action is listed ${listed} times in ul.actions-list, expected once`);
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  await auditShownPage(page, `[nl] support: meeting ${meetingPath} with its report and an action`, {
+    url: `${base}${meetingPath}`,
+    response,
+    lang: 'nl',
+    statuses: [200],
+    expectSelector: ['main .success', 'main ul.actions-list li'],
+  });
+
+  const filePath = `/nl/support/municipalities/${GENT}`;
+  await checkPage(page, base, 'nl', {
+    name: 'support: municipality file of Gent',
+    path: filePath,
+    status: 200,
+    expectSelector: ['main section[aria-labelledby=file-meetings]', 'main section[aria-labelledby=file-actions]'],
+  });
+  await check(`support: ${filePath} shows the request, the report and the action`, async () => {
+    const problems = [];
+    if ((await page.locator(`main section[aria-labelledby=file-requests] a[href="${requestPath}"]`).count()) !== 1) problems.push(`no link to ${requestPath} among the requests`);
+    const meetings = squash(await textOf(page, 'main section[aria-labelledby=file-meetings]'));
+    if (!meetings.includes(SUPPORT.report)) problems.push(`the meetings section does not show the report: "${meetings.slice(0, 200)}"`);
+    if ((await page.locator(`main section[aria-labelledby=file-meetings] a[href="${meetingPath}"]`).count()) !== 1) problems.push(`no link to ${meetingPath}`);
+    const actions = squash(await textOf(page, 'main section[aria-labelledby=file-actions]'));
+    if (!actions.includes(SUPPORT.action)) problems.push(`the actions section does not show the action: "${actions.slice(0, 200)}"`);
+    return problems;
+  });
+  await check('support: the team view now lists the meeting under "my meetings" and the action under "my actions"', async () => {
+    await goto(page, `${base}/nl/support`);
+    const problems = [];
+    const links = await page.locator(`main a[href="${meetingPath}"]`).allTextContents();
+    if (!links.some((l) => l.includes(SUPPORT.action))) problems.push(`no link to ${meetingPath} named after the action "${SUPPORT.action}"`);
+    if (links.filter((l) => !l.includes(SUPPORT.action)).length !== 1) problems.push(`the upcoming meetings do not list ${meetingPath} once (links: ${JSON.stringify(links.map(squash))})`);
+    if ((await page.locator(`main table:has(caption#mine-caption) a[href="${requestPath}"]`).count()) !== 1) problems.push(`${req.reference} is not in the table of my requests`);
+    if ((await page.locator(`main table:has(caption#unassigned-caption) a[href="${requestPath}"]`).count()) !== 0) problems.push(`${req.reference} is still in the table of unassigned requests`);
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+
+  // Calendar feeds: the addresses are shown once; the personal feed holds the meeting.
+  const calendarPath = '/nl/support/calendar';
+  await checkPage(page, base, 'nl', {
+    name: 'support: calendar feeds',
+    path: calendarPath,
+    status: 200,
+    expectSelector: `main form[action="${calendarPath}"] button[type=submit]`,
+  });
+  let feeds = [];
+  response = null;
+  loadError = null;
+  try {
+    response = await submitForm(page, `main form[action="${calendarPath}"] button[type=submit]`);
+  } catch (err) {
+    loadError = errorText(err);
+  }
+  await check('support: creating calendar feeds shows two feed addresses', async () => {
+    if (loadError) return [`pressing the button failed: ${loadError}`];
+    const problems = [];
+    if (response.status() !== 200) problems.push(`HTTP ${response.status()}, expected 200`);
+    feeds = (await page.locator('main dl code').allTextContents()).map((t) => t.trim());
+    if (feeds.length !== 2) problems.push(`${feeds.length} addresses shown, expected 2`);
+    for (const f of feeds) if (!f.startsWith(`${base}/calendar/`)) problems.push(`the address ${f} is not under ${base}/calendar/`);
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  if (!loadError) {
+    await auditShownPage(page, `[nl] support: calendar feed addresses ${calendarPath}`, {
+      url: `${base}${calendarPath}`,
+      response,
+      lang: 'nl',
+      statuses: [200],
+      expectSelector: 'main dl code',
+    });
+  }
+  if (feeds.length) {
+    await check(`support: the first feed ${feeds[0].replace(/\/[^/]+$/, '/…')} is iCalendar with the meeting`, async () => {
+      const res = await page.request.get(feeds[0], { timeout: NAV_TIMEOUT_MS });
+      const body = await res.text();
+      const problems = [];
+      if (res.status() !== 200) problems.push(`HTTP ${res.status()}, expected 200`);
+      const type = res.headers()['content-type'] || '';
+      if (!type.startsWith('text/calendar')) problems.push(`Content-Type is "${type}", expected text/calendar`);
+      if (!body.includes('BEGIN:VCALENDAR')) problems.push(`no BEGIN:VCALENDAR in the body: ${body.slice(0, 120)}`);
+      if (!body.includes('BEGIN:VEVENT')) problems.push('no BEGIN:VEVENT in the body: the planned meeting is missing');
+      if (!body.includes(`DTSTART`) || !body.replace(/\r?\n[ \t]/g, '').includes(date.replace(/-/g, ''))) problems.push(`no event on ${date} in the feed`);
+      return problems;
+    });
+  }
+  await journeyNarrowViewport(page, base, ['/nl/support', requestPath, meetingPath, filePath]);
+  await journeySignOut(page, base, '/nl/support');
+  return date;
+}
+
+// d. Gent sees the meeting planned and writes to the team.
+async function supportMemberFollowsUp(page, base, req) {
+  const path_ = `/nl/my-requests/${req.id}`;
+  const scheduled = ftl('nl', 'support.ftl', 'support-state-scheduled');
+  await check(`support: ${path_} shows Gent the state "${scheduled}"`, async () => {
+    const res = await goto(page, `${base}${path_}`);
+    const problems = [];
+    if (res.status() !== 200) problems.push(`HTTP ${res.status()}, expected 200`);
+    if (new URL(page.url()).pathname !== path_) return [`ended on ${page.url()}`];
+    const state = squash(await textOf(page, 'main dl.facts dd strong'));
+    if (!scheduled) problems.push('support-state-scheduled not found in locales/nl/support.ftl');
+    else if (state !== scheduled) problems.push(`the state reads "${state}", expected "${scheduled}"`);
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  let response = null;
+  let loadError = null;
+  try {
+    await page.fill('#body', SUPPORT.memberMessage);
+    response = await submitForm(page, 'main button[name=action][value=message]');
+  } catch (err) {
+    loadError = errorText(err);
+  }
+  await check(`support: Gent sends a message on ${path_}`, async () => {
+    if (loadError) return [`sending failed: ${loadError}`];
+    const problems = [];
+    if (response.status() !== 200) problems.push(`HTTP ${response.status()}, expected 200`);
+    const error = await textOf(page, 'main .error-summary');
+    if (error) problems.push(`error shown: ${error}`);
+    if ((await page.locator('main .success').count()) !== 1) problems.push('no single .success notice');
+    if ((await page.locator('main ol.thread li', { hasText: SUPPORT.memberMessage }).count()) !== 1) problems.push('the message is not in the conversation');
+    if ((await page.inputValue('#body').catch(() => '')) !== '') problems.push('#body still holds the sent message');
+    problems.push(...hygieneProblems());
+    return problems;
+  });
+  if (!loadError) {
+    await auditShownPage(page, `[nl] support: ${path_} after a message`, {
+      url: `${base}${path_}`,
+      response,
+      lang: 'nl',
+      statuses: [200],
+      expectSelector: ['main .success', 'main ol.thread li'],
+    });
+  }
+  await journeyNarrowViewport(page, base, ['/nl/my-requests', path_]);
+  await journeySignOut(page, base, '/nl/my-requests');
+}
+
+async function journeySupport(base) {
+  console.log('\n== Support requests: a visitor, Gent and the Front-Office ==');
+  let visitor = null;
+  let member = null;
+  let advisor = null;
+  try {
+    visitor = await newActorPage();
+    await supportVisitor(visitor, base);
+    await visitor.context().close();
+    visitor = null;
+    member = await newActorPage();
+    const req = await supportMemberAsks(member, base);
+    if (!req) {
+      record('support: Front-Office steps', ['skipped: Gent could not send its request']);
+      return;
+    }
+    advisor = await newActorPage();
+    const planned = await supportAdvisorHandles(advisor, base, req);
+    if (planned) await supportMemberFollowsUp(member, base, req);
+    else record('support: Gent follows up its request', ['skipped: no meeting was planned']);
+  } finally {
+    for (const p of [visitor, member, advisor]) if (p) await p.context().close().catch(() => {});
+  }
+}
+
 async function journeyNarrowViewport(page, base, paths = LANGUAGES.flatMap((lang) => [`/${lang}/`, `/${lang}/municipalities/21009`])) {
   await page.setViewportSize({ width: 360, height: 740 });
   try {
@@ -1719,6 +2439,22 @@ async function journeyNarrowViewport(page, base, paths = LANGUAGES.flatMap((lang
               if (!clipped) wide.push(`${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ').join('.') : ''} (right ${Math.round(r.right)})`);
             }
           }
+          // Text can overflow an element that itself fits: a long word that does not break.
+          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node && wide.length < 3; node = walker.nextNode()) {
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            const r = range.getBoundingClientRect();
+            if (r.right <= limit + 1 || !node.textContent.trim()) continue;
+            let cur = node.parentElement;
+            let clipped = false;
+            while (cur && cur !== document.body) {
+              const ov = getComputedStyle(cur).overflowX;
+              if (ov === 'auto' || ov === 'scroll' || ov === 'hidden') clipped = true;
+              cur = cur.parentElement;
+            }
+            if (!clipped) wide.push(`text "${node.textContent.trim().slice(0, 40)}" in ${node.parentElement.tagName.toLowerCase()} (right ${Math.round(r.right)})`);
+          }
           return { scrollWidth: document.documentElement.scrollWidth, wide };
         });
         if (m.scrollWidth > 361) {
@@ -1739,6 +2475,7 @@ async function screenshots(
     ['/nl/', 'nl-home.png'],
     ['/en/municipalities/21009', 'en-municipality-21009.png'],
     ['/nl/cartography', 'nl-cartography.png'],
+    ['/nl/request/livcr-setup', 'nl-request-livcr-setup.png'],
   ],
 ) {
   if (!SCREENSHOT_DIR) return;
@@ -1805,6 +2542,7 @@ async function main() {
   await journeyKeyboard(page, base);
   await journeysSignedIn(page, base);
   await journeyDoneMeans(base);
+  await journeySupport(base);
   console.log('\n== Keyboard and narrow viewport ==');
   await journeySignInKeyboardOrder(page, base);
   await journeyNarrowViewport(page, base);

@@ -67,12 +67,10 @@ fn every_key_is_used_by_the_code() {
                 });
             // Keys built with a code: `format!("registry-service-{code}")` uses every
             // `registry-service-…` key.
-            let formatted = key
-                .match_indices('-')
-                .any(|(i, _)| {
-                    source.contains(&format!("\"{}{{", &key[..=i]))
-                        || source.contains(&format!("\"{}\"", &key[..=i]))
-                });
+            let formatted = key.match_indices('-').any(|(i, _)| {
+                source.contains(&format!("\"{}{{", &key[..=i]))
+                    || source.contains(&format!("\"{}\"", &key[..=i]))
+            });
             !composed
                 && !formatted
                 && !source.contains(&format!("\"{key}\""))

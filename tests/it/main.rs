@@ -10,3 +10,4 @@ mod platform;
 mod registry;
 mod support;
 mod support_requests;
+mod visits;
