@@ -110,6 +110,17 @@ pub async fn load(db: &Db, i18n: &I18n) -> Result<(), DemoError> {
     if added > 0 {
         tracing::info!(observations = added, "demo LIVC-R history loaded");
     }
+    let ctx = Context {
+        db,
+        i18n,
+        base_url: "",
+        now: Utc::now(),
+    };
+    match crate::support::service::load_demo(&ctx, &geography).await {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(count, "demo support requests loaded"),
+        Err(error) => tracing::warn!(%error, "demo support requests not loaded"),
+    }
     let statement = Query::insert()
         .into_table(DemoDataset::Table)
         .columns([DemoDataset::Name, DemoDataset::LoadedAt])

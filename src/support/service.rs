@@ -776,3 +776,159 @@ pub async fn candidates(
     }
     Ok(list)
 }
+
+/// Fictitious requests for the demonstration data set: one per demo municipality, one of
+/// them assigned with a meeting planned. Loading twice adds nothing.
+pub async fn load_demo(ctx: &Context<'_>, geography: &Geography) -> Result<usize, SupportError> {
+    let existing = store::list(
+        ctx.db,
+        &ListFilter {
+            exclude_unconfirmed: true,
+            ..Default::default()
+        },
+        1,
+    )
+    .await?;
+    if !existing.is_empty() {
+        return Ok(0);
+    }
+    let member = |email: &'static str| async move {
+        crate::identity::service::user_id_by_email(ctx.db, email)
+            .await
+            .ok()
+            .flatten()
+    };
+    // (account, municipality, language, kind, answers)
+    type DemoRequest = (
+        &'static str,
+        &'static str,
+        Lang,
+        Kind,
+        &'static [(&'static str, &'static str)],
+    );
+    let demo: [DemoRequest; 3] = [
+        (
+            "gent@demo.radix.invalid",
+            "44021",
+            Lang::Nl,
+            Kind::LivcrSetup,
+            &[
+                ("situation", "existing"),
+                ("meeting_language", "nl"),
+                ("participants", "police"),
+                ("participants", "prevention"),
+                (
+                    "questions",
+                    "Hoe betrekken we de scholen bij de cel? (demonstratie)",
+                ),
+            ],
+        ),
+        (
+            "liege@demo.radix.invalid",
+            "62063",
+            Lang::Fr,
+            Kind::AwarenessDay,
+            &[
+                ("audience", "municipal-staff"),
+                ("participants_count", "35"),
+                ("place", "on-site"),
+                ("session_language", "fr"),
+                ("preferred_dates", "Printemps (démonstration)"),
+            ],
+        ),
+        (
+            "eupen@demo.radix.invalid",
+            "63023",
+            Lang::De,
+            Kind::Question,
+            &[
+                ("category", "cartography"),
+                (
+                    "message",
+                    "Wie melden wir unsere gemeinsame Zelle? (Demonstration)",
+                ),
+            ],
+        ),
+    ];
+    let mut created = vec![];
+    for (email, nis, lang, kind, fields) in demo {
+        let Some(user_id) = member(email).await else {
+            continue;
+        };
+        let mut answers = Answers::new();
+        for (name, value) in fields {
+            answers
+                .entry((*name).to_string())
+                .or_default()
+                .push((*value).to_string());
+        }
+        let municipalities = vec![nis.to_string()];
+        if let Submitted::Registered { id, .. } = submit(
+            ctx,
+            geography,
+            Requester::Member {
+                user_id,
+                name: email,
+                email,
+                municipalities: &municipalities,
+            },
+            NewRequest {
+                unknown_municipalities: false,
+                kind,
+                language: lang,
+                municipalities: municipalities.clone(),
+                answers,
+                ip: "-",
+            },
+        )
+        .await?
+        {
+            created.push(id);
+        }
+    }
+    // The Dutch-speaking advisor takes Gent's request and plans a meeting in ten days.
+    if let (Some(first), Some(advisor)) =
+        (created.first(), member("advisor@demo.radix.invalid").await)
+    {
+        let actor = Actor::system("demo");
+        let who = Acting {
+            actor: &actor,
+            user_id: Some(advisor),
+            label: "Demo Front-Office",
+            staff: true,
+        };
+        let req = request(ctx.db, *first).await?;
+        act(
+            ctx,
+            &who,
+            &req,
+            Action::Assign,
+            Details {
+                advisor: Some(advisor),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let req = request(ctx.db, *first).await?;
+        let day = crate::core::clock::today() + Duration::days(10);
+        let start = day.and_hms_opt(9, 0, 0).unwrap_or_default().and_utc();
+        super::meetings::plan(
+            ctx,
+            &actor,
+            advisor,
+            geography,
+            &req,
+            super::meetings::NewMeeting {
+                kind: "livcr-setup".into(),
+                starts_at: start,
+                ends_at: start + Duration::hours(2),
+                place_kind: "municipality".into(),
+                place_code: "44021".into(),
+                place_detail: "Stadhuis (demonstratie)".into(),
+                staff: vec![advisor],
+            },
+        )
+        .await?;
+    }
+    Ok(created.len())
+}
