@@ -62,6 +62,10 @@ enum Command {
         /// Pad the LIVC-R history to at least this many observations (for load tests).
         #[arg(long, default_value_t = 0)]
         observations: usize,
+        /// Add this many support requests (two messages each, a meeting for two in five)
+        /// for load tests.
+        #[arg(long, default_value_t = 0)]
+        support_requests: usize,
     },
 }
 
@@ -303,7 +307,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Demo { observations } => {
+        Command::Demo {
+            observations,
+            support_requests,
+        } => {
             prepare_data_dir(&config)?;
             let state = App::start(
                 config,
@@ -320,6 +327,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "Demonstration data loaded: {} observations in the LIVC-R history ({added} added now).",
                 registry.observation_count()
             );
+            if support_requests > 0 {
+                let (requests, messages, meetings) =
+                    radix::support::service::seed_load(&state.db, &geography, support_requests)
+                        .await?;
+                println!(
+                    "Load-test support data added: {requests} requests, {messages} messages, {meetings} meetings."
+                );
+            }
             Ok(())
         }
         Command::Migrate => {

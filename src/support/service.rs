@@ -932,3 +932,25 @@ pub async fn load_demo(ctx: &Context<'_>, geography: &Geography) -> Result<usize
     }
     Ok(created.len())
 }
+
+/// Fills the database with `requests` requests (two messages each, a meeting for two in
+/// five) for load tests; the staff accounts get them assigned.
+pub async fn seed_load(
+    db: &Db,
+    geography: &Geography,
+    requests: usize,
+) -> Result<(usize, usize, usize), SupportError> {
+    let today = crate::core::clock::today();
+    let municipalities: Vec<(String, String)> = geography
+        .municipalities_on(today)
+        .map(|m| (m.nis.clone(), m.region.code().to_string()))
+        .collect();
+    let advisors: Vec<i64> = crate::identity::service::list_accounts(db)
+        .await
+        .map_err(|e| SupportError::Database(DbError::Protocol(e.to_string())))?
+        .into_iter()
+        .filter(|a| matches!(a.role, Role::Advisor | Role::Backoffice) && a.status == "active")
+        .map(|a| a.id)
+        .collect();
+    Ok(store::seed_load(db, &municipalities, requests, &advisors, Utc::now()).await?)
+}

@@ -1015,3 +1015,152 @@ pub(super) async fn claim_digest(tx: &mut Tx, user_id: i64, week: &str) -> Resul
         .await?
         == 1)
 }
+
+/// Bulk rows for load tests: `requests` requests spread over the municipalities, two
+/// messages each, and a meeting for two requests in five. Returns the counts.
+pub(super) async fn seed_load(
+    db: &Db,
+    municipalities: &[(String, String)],
+    requests: usize,
+    advisors: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(usize, usize, usize), DbError> {
+    let now = now.trunc_subsecs(6);
+    let kinds = [
+        "livcr-setup",
+        "awareness-day",
+        "project-support",
+        "question",
+    ];
+    let states = [
+        "new",
+        "assigned",
+        "scheduled",
+        "delivered",
+        "closed",
+        "declined",
+    ];
+    let (mut messages, mut meetings) = (0, 0);
+    let mut done = 0;
+    while done < requests {
+        let batch = (requests - done).min(200);
+        let mut tx = db.begin().await?;
+        let mut statement = Query::insert();
+        statement.into_table(SupportRequest::Table).columns([
+            SupportRequest::Reference,
+            SupportRequest::Kind,
+            SupportRequest::State,
+            SupportRequest::Language,
+            SupportRequest::Municipalities,
+            SupportRequest::Region,
+            SupportRequest::Payload,
+            SupportRequest::RequesterName,
+            SupportRequest::RequesterEmail,
+            SupportRequest::RequesterOrganisation,
+            SupportRequest::CreatedIp,
+            SupportRequest::FollowTokenHash,
+            SupportRequest::AssignedTo,
+            SupportRequest::Outcome,
+            SupportRequest::CreatedAt,
+            SupportRequest::ConfirmedAt,
+            SupportRequest::UpdatedAt,
+        ]);
+        for i in done..done + batch {
+            let (nis, region) = &municipalities[i % municipalities.len()];
+            let created = now - chrono::Duration::minutes((requests - i) as i64 * 7);
+            let state = states[i % states.len()];
+            let assigned =
+                (state != "new" && !advisors.is_empty()).then(|| advisors[i % advisors.len()]);
+            statement.values_panic([
+                format!("LOAD-{i:07}").into(),
+                kinds[i % kinds.len()].into(),
+                state.into(),
+                "nl".into(),
+                nis.clone().into(),
+                region.clone().into(),
+                r#"{"category":["platform"],"message":["load test"]}"#.into(),
+                "Load test".into(),
+                format!("load{}@load.radix.invalid", i % 500).into(),
+                "".into(),
+                "127.0.0.1".into(),
+                format!("load-{i}").into(),
+                assigned.into(),
+                "".into(),
+                created.into(),
+                created.into(),
+                created.into(),
+            ]);
+        }
+        statement.returning(Query::returning().column(SupportRequest::Id));
+        let ids: Vec<IdRow> = tx.fetch_all(&statement).await?;
+        let mut links = Query::insert();
+        links
+            .into_table(SupportRequestMunicipality::Table)
+            .columns([
+                SupportRequestMunicipality::RequestId,
+                SupportRequestMunicipality::Nis,
+            ]);
+        let mut thread = Query::insert();
+        thread.into_table(SupportMessage::Table).columns([
+            SupportMessage::RequestId,
+            SupportMessage::Internal,
+            SupportMessage::FromStaff,
+            SupportMessage::AuthorLabel,
+            SupportMessage::Body,
+            SupportMessage::CreatedAt,
+        ]);
+        for (offset, row) in ids.iter().enumerate() {
+            let i = done + offset;
+            links.values_panic([
+                row.id.into(),
+                municipalities[i % municipalities.len()].0.clone().into(),
+            ]);
+            for (internal, from_staff) in [(false, true), (i % 3 == 0, i % 3 == 0)] {
+                thread.values_panic([
+                    row.id.into(),
+                    internal.into(),
+                    from_staff.into(),
+                    "Load test".into(),
+                    "A message of the load test.".into(),
+                    now.into(),
+                ]);
+                messages += 1;
+            }
+        }
+        tx.execute(&links).await?;
+        tx.execute(&thread).await?;
+        for (offset, row) in ids.iter().enumerate() {
+            let i = done + offset;
+            if i % 5 != 0 && i % 5 != 2 {
+                continue;
+            }
+            let (nis, _) = &municipalities[i % municipalities.len()];
+            let starts_at = now + chrono::Duration::hours((i % 2000) as i64 - 1000);
+            let meeting = MeetingRow {
+                id: 0,
+                uid: format!("load-{i}@radix"),
+                sequence: 0,
+                kind: "follow-up".into(),
+                starts_at,
+                ends_at: starts_at + chrono::Duration::hours(2),
+                place_kind: "municipality".into(),
+                place_code: nis.clone(),
+                place_detail: String::new(),
+                participants: "[]".into(),
+                topics: "legal-framework".into(),
+                handed_over: String::new(),
+                report: "Load test report.".into(),
+            };
+            let staff: Vec<i64> = advisors
+                .get(i % advisors.len().max(1))
+                .copied()
+                .into_iter()
+                .collect();
+            insert_meeting(&mut tx, &meeting, &[row.id], &staff, None, now).await?;
+            meetings += 1;
+        }
+        tx.commit().await?;
+        done += batch;
+    }
+    Ok((requests, messages, meetings))
+}
