@@ -24,6 +24,7 @@ use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/{lang}/request/sent", get(routes::sent))
         .route(
             "/{lang}/request/{kind}",
             get(routes::request_form).post(routes::request_submit),

@@ -276,12 +276,7 @@ pub async fn request_submit(
     }
     if !value(&pairs, "website").is_empty() {
         // A robot filled the hidden field: answer as if all went well, keep nothing.
-        return Ok(message_page(
-            &state,
-            lang,
-            "support-check-email",
-            StatusCode::OK,
-        ));
+        return Ok(Redirect::to(&format!("/{}/request/sent", lang.code())).into_response());
     }
     let members = match &user {
         Some(u) => member_municipalities(&state, u).await,
@@ -343,12 +338,10 @@ pub async fn request_submit(
         Ok(Submitted::Registered { id, .. }) => {
             Ok(Redirect::to(&format!("/{}/my-requests/{id}?sent=1", lang.code())).into_response())
         }
-        Ok(Submitted::AwaitingConfirmation) => Ok(message_page(
-            &state,
-            lang,
-            "support-check-email",
-            StatusCode::OK,
-        )),
+        // Post/redirect/get: reloading the answer must not send the form again.
+        Ok(Submitted::AwaitingConfirmation) => {
+            Ok(Redirect::to(&format!("/{}/request/sent", lang.code())).into_response())
+        }
         Err(SupportError::Input(problems)) => Ok(form_page(
             &state,
             &headers,
@@ -387,6 +380,20 @@ pub async fn request_submit(
         .await),
         Err(error) => Err(AppError::internal(error)),
     }
+}
+
+/// What a visitor sees after sending a request.
+pub async fn sent(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    Ok(message_page(
+        &state,
+        lang,
+        "support-check-email",
+        StatusCode::OK,
+    ))
 }
 
 pub async fn confirm_form(

@@ -1988,7 +1988,7 @@ async function supportMemberAsks(page, base) {
   } catch (err) {
     loadError = errorText(err);
   }
-  await auditShownPage(page, `[nl] support: ${listPath} before any request (municipal)`, {
+  await auditShownPage(page, `[nl] support: ${listPath} (municipal)`, {
     url: `${base}${listPath}`,
     response,
     loadError,

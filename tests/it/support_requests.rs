@@ -72,7 +72,8 @@ async fn a_visitor_asks_for_help_and_an_advisor_handles_it_step_by_step() {
             ],
         )
         .await;
-    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert_eq!(sent.location.as_deref(), Some("/fr/request/sent"));
     let confirm_mail = mail_to(&app, "claire.dubois@namur.test").await;
     assert_eq!(confirm_mail.len(), 1);
     let confirm_link = link_in(&confirm_mail[0].body_text, "/fr/request/confirm/");
@@ -301,14 +302,14 @@ async fn members_ask_for_their_own_municipalities_only_and_spam_is_held_back() {
     honeypot.push(("website", "http://spam.test"));
     honeypot.push(("csrf", &csrf));
     let page = robot.post("/en/request/question", &honeypot).await;
-    assert_eq!(page.status, 200);
+    assert_eq!(page.status, 303, "looks like a success");
     assert!(mail_to(&app, "robot@spam.test").await.is_empty());
     // Three requests an hour from one mailbox; the fourth waits.
     for attempt in 0..4 {
         let mut form = fields("sam@gent.test");
         form.push(("csrf", &csrf));
         let page = robot.post("/en/request/question", &form).await;
-        let expected = if attempt < 3 { 200 } else { 429 };
+        let expected = if attempt < 3 { 303 } else { 429 };
         assert_eq!(page.status, expected, "attempt {attempt}");
     }
     // A national register number in the message is refused.

@@ -88,6 +88,7 @@ pub const ROUTES: &[RoutePolicy] = &[
     route("POST", "/{lang}/survey/{token}", Public),
     route("GET", "/calendar/{token}", Public),
     route("GET", "/calendar/team/{token}", Public),
+    route("GET", "/{lang}/request/sent", Public),
     route("GET", "/{lang}/request/{kind}", Public),
     route("POST", "/{lang}/request/{kind}", Public),
     route("GET", "/{lang}/request/confirm/{token}", Public),
