@@ -1890,12 +1890,14 @@ async function supportVisitor(page, base) {
     return problems;
   });
   if (!loadError) {
+    // The answer is a redirect to its own page, so that reloading it sends nothing again.
     await auditShownPage(page, `[${lang}] support: "check your email" after sending ${formPath}`, {
       url: `${base}${formPath}`,
       response,
       lang,
       statuses: [200],
       expectSelector: 'main .success',
+      expectPath: `/${lang}/request/sent`,
     });
   }
 
