@@ -655,14 +655,12 @@ pub async fn municipality_file(
     let mut meeting_list = meetings::meetings_at(&state.db, &places)
         .await
         .map_err(AppError::internal)?;
-    for r in &requests {
-        for m in meetings::meetings_of_request(&state.db, r.id)
-            .await
-            .map_err(AppError::internal)?
-        {
-            if !meeting_list.iter().any(|x| x.id == m.id) {
-                meeting_list.push(m);
-            }
+    for m in meetings::meetings_about(&state.db, &nis)
+        .await
+        .map_err(AppError::internal)?
+    {
+        if !meeting_list.iter().any(|x| x.id == m.id) {
+            meeting_list.push(m);
         }
     }
     meeting_list.sort_by_key(|m| std::cmp::Reverse(m.starts_at));

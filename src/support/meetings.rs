@@ -146,6 +146,32 @@ pub async fn meetings_at(db: &Db, places: &[String]) -> Result<Vec<Meeting>, Sup
         .collect())
 }
 
+/// A staff member's meetings starting between two instants.
+pub async fn meetings_between(
+    db: &Db,
+    user: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Meeting>, SupportError> {
+    let mut list: Vec<Meeting> =
+        store::meetings(db, MeetingFilter::StaffBetween(user, from, to), 500)
+            .await?
+            .into_iter()
+            .map(meeting_from_row)
+            .collect();
+    list.sort_by_key(|m| m.starts_at);
+    Ok(list)
+}
+
+/// The meetings of the requests about a municipality.
+pub async fn meetings_about(db: &Db, nis: &str) -> Result<Vec<Meeting>, SupportError> {
+    Ok(store::meetings(db, MeetingFilter::RequestsAbout(nis), 500)
+        .await?
+        .into_iter()
+        .map(meeting_from_row)
+        .collect())
+}
+
 pub async fn meetings_with(db: &Db, user: Option<i64>) -> Result<Vec<Meeting>, SupportError> {
     let filter = match user {
         Some(user) => MeetingFilter::Staff(user),
@@ -773,12 +799,13 @@ pub async fn send_weekly_digests(ctx: &Context<'_>, force: bool) -> Result<usize
             200,
         )
         .await?;
-        let week_end = ctx.now + chrono::Duration::days(7);
-        let meetings: Vec<Meeting> = meetings_with(ctx.db, Some(account.id))
-            .await?
-            .into_iter()
-            .filter(|m| m.starts_at >= ctx.now && m.starts_at <= week_end)
-            .collect();
+        let meetings: Vec<Meeting> = meetings_between(
+            ctx.db,
+            account.id,
+            ctx.now,
+            ctx.now + chrono::Duration::days(7),
+        )
+        .await?;
         let overdue: Vec<FollowUp> = open_actions(ctx.db, Some(account.id))
             .await?
             .into_iter()

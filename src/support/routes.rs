@@ -909,14 +909,14 @@ pub async fn team(
         .collect();
     let ctx = crate::identity::context(&state);
     let soon = chrono::Utc::now() + chrono::Duration::days(14);
-    let mut upcoming_meetings: Vec<super::meetings::Meeting> =
-        super::meetings::meetings_with(&state.db, Some(user.user_id))
-            .await
-            .map_err(AppError::internal)?
-            .into_iter()
-            .filter(|m| m.ends_at >= chrono::Utc::now() && m.starts_at <= soon)
-            .collect();
-    upcoming_meetings.sort_by_key(|m| m.starts_at);
+    let upcoming_meetings = super::meetings::meetings_between(
+        &state.db,
+        user.user_id,
+        chrono::Utc::now() - chrono::Duration::hours(12),
+        soon,
+    )
+    .await
+    .map_err(AppError::internal)?;
     let upcoming: Vec<minijinja::Value> = upcoming_meetings
         .iter()
         .map(|m| {

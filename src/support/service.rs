@@ -952,5 +952,10 @@ pub async fn seed_load(
         .filter(|a| matches!(a.role, Role::Advisor | Role::Backoffice) && a.status == "active")
         .map(|a| a.id)
         .collect();
-    Ok(store::seed_load(db, &municipalities, requests, &advisors, Utc::now()).await?)
+    let counts = store::seed_load(db, &municipalities, requests, &advisors, Utc::now()).await?;
+    // Fresh statistics, or PostgreSQL plans the next queries for empty tables.
+    if let Db::Postgres(pool) = db {
+        sqlx::query("ANALYZE").execute(pool).await?;
+    }
+    Ok(counts)
 }

@@ -713,8 +713,12 @@ pub(super) async fn meeting(db: &Db, id: i64) -> Result<Option<MeetingRow>, DbEr
 /// Meetings by a filter: of a request, at a place, with a staff member, or all.
 pub(super) enum MeetingFilter<'a> {
     Request(i64),
+    /// The meetings of any request about this municipality.
+    RequestsAbout(&'a str),
     Places(&'a [String]),
     Staff(i64),
+    /// A staff member's meetings starting in [from, to).
+    StaffBetween(i64, DateTime<Utc>, DateTime<Utc>),
     All,
 }
 
@@ -756,6 +760,54 @@ pub(super) async fn meetings(
                 Expr::col((SupportMeeting::Table, SupportMeeting::PlaceCode))
                     .is_in(codes.iter().cloned()),
             );
+        }
+        MeetingFilter::RequestsAbout(nis) => {
+            statement
+                .inner_join(
+                    SupportMeetingRequest::Table,
+                    Expr::col((
+                        SupportMeetingRequest::Table,
+                        SupportMeetingRequest::MeetingId,
+                    ))
+                    .equals((SupportMeeting::Table, SupportMeeting::Id)),
+                )
+                .inner_join(
+                    SupportRequestMunicipality::Table,
+                    Expr::col((
+                        SupportRequestMunicipality::Table,
+                        SupportRequestMunicipality::RequestId,
+                    ))
+                    .equals((
+                        SupportMeetingRequest::Table,
+                        SupportMeetingRequest::RequestId,
+                    )),
+                )
+                .and_where(
+                    Expr::col((
+                        SupportRequestMunicipality::Table,
+                        SupportRequestMunicipality::Nis,
+                    ))
+                    .eq(nis),
+                );
+        }
+        MeetingFilter::StaffBetween(user, from, to) => {
+            statement
+                .inner_join(
+                    SupportMeetingStaff::Table,
+                    Expr::col((SupportMeetingStaff::Table, SupportMeetingStaff::MeetingId))
+                        .equals((SupportMeeting::Table, SupportMeeting::Id)),
+                )
+                .and_where(
+                    Expr::col((SupportMeetingStaff::Table, SupportMeetingStaff::UserId)).eq(user),
+                )
+                .and_where(
+                    Expr::col((SupportMeeting::Table, SupportMeeting::StartsAt))
+                        .gte(from.trunc_subsecs(0)),
+                )
+                .and_where(
+                    Expr::col((SupportMeeting::Table, SupportMeeting::StartsAt))
+                        .lt(to.trunc_subsecs(0)),
+                );
         }
         MeetingFilter::Staff(user) => {
             statement
