@@ -513,6 +513,7 @@ bench_backend() { # bench_backend sqlite|postgres
     ready=$(curl -sS --max-time 5 "http://127.0.0.1:$PORT/readyz" || true)
     log "[$be] radix is up (pid $RADIX_PID): $ready; RSS $(awk '/^VmRSS:/ {print $2, $3}' "/proc/$RADIX_PID/status")"
     R[$be.rss_start_kb]=$(awk '/^VmRSS:/ {print $2}' "/proc/$RADIX_PID/status")
+    R[$be.bin]=$(stat -c '%y' "$BIN" | cut -d. -f1)   # another build may replace it later
 
     # 3. Sizes (these requests use quarter dates only, which are warmed below anyway).
     local res code size
@@ -555,8 +556,8 @@ bench_backend() { # bench_backend sqlite|postgres
         paths=()
         for d in "${QUARTER_DATES[@]}"; do paths+=("${EP_PATHS[$i]}$d"); done
         write_lua "$dir/ep$i.lua" "" "${paths[@]}"
-        warm_all "$be" "${EP_NAMES[$i]}" "${paths[@]}"
         wait_quiet
+        warm_all "$be" "${EP_NAMES[$i]}" "${paths[@]}"
         log "[$be] wrk ${EP_NAMES[$i]} (${#QUARTER_DATES[@]} dates; ${WARMUP}s warm-up + ${DURATION}s)"
         measure "$be" "ep$i" "$dir/ep$i.lua"
     done
@@ -576,8 +577,8 @@ bench_backend() { # bench_backend sqlite|postgres
     paths=()
     for d in "${QUARTER_DATES[@]}"; do paths+=("${EP_PATHS[0]}$d"); done
     write_lua "$dir/gzip.lua" 'wrk.headers["Accept-Encoding"] = "gzip"' "${paths[@]}"
-    warm_all "$be" "map page" "${paths[@]}"
     wait_quiet
+    warm_all "$be" "map page" "${paths[@]}"
     log "[$be] wrk map page with Accept-Encoding: gzip (${WARMUP}s warm-up + ${DURATION}s)"
     measure "$be" "gzip" "$dir/gzip.lua"
 
@@ -699,6 +700,7 @@ for be in "${MEASURED[@]}"; do
     echo
     echo "### $be"
     echo
+    echo "Binary: target/release/radix of ${R[$be.bin]} (modification time when the server started)"
     echo "History: ${R[$be.observations]} observations (${R[$be.demo_cmds]%; }; seeding ${R[$be.seed_s]} s); municipalities in the statuses API: ${R[$be.count_new]} on $DATE_NEW, ${R[$be.count_old]} on $DATE_OLD; boundaries: $( ((GEO)) && echo "2025 + 2019 loaded" || echo "not loaded (files absent)")"
     echo
     echo "| endpoint (warm) | req/s | p50 | p90 | p99 | server CPU / request | other load | errors |"
@@ -724,8 +726,8 @@ for be in "${MEASURED[@]}"; do
     done
     if [[ -n "${R[$be.cold_errors]}" ]]; then echo "Cold errors: ${R[$be.cold_errors]}"; fi
     echo
-    echo "Sizes ($DATE_NEW): map page $(kb "${R[$be.page_bytes]}") KB (gzip as served $(kb "${R[$be.page_gz_bytes]}") KB)" \
-        "; map.svg view=tiles $(kb "${R[$be.svg_tiles]}") KB"
+    echo "Sizes ($DATE_NEW): map page $(kb "${R[$be.page_bytes]}") KB (gzip as served $(kb "${R[$be.page_gz_bytes]}") KB);" \
+        "map.svg view=tiles $(kb "${R[$be.svg_tiles]}") KB"
     if ((GEO)); then
         echo "  geographic view page $(kb "${R[$be.geo_page_bytes]}") KB (gzip as served $(kb "${R[$be.geo_page_gz_bytes]}") KB)"
         for d in "$DATE_NEW" "$DATE_OLD"; do
