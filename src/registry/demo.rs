@@ -398,10 +398,23 @@ fn mergers(
     }
 }
 
+/// Whether an event can be stored: its municipality existed on its date.
+fn storable(geography: &Geography, event: &Event) -> bool {
+    geography
+        .municipality(&event.nis)
+        .is_some_and(|m| m.is_valid_on(event.on))
+}
+
 /// More history for load tests: alternating dormant/active periods of covered
-/// municipalities and preparation/none periods of the others, until `at_least` events.
-fn pad(plan: &mut Plan, today: NaiveDate, at_least: usize) {
-    if plan.events.len() >= at_least || plan.events.is_empty() {
+/// municipalities and preparation/none periods of the others, until the plan holds
+/// `at_least` storable events (a date outside a municipality's existence is drawn again).
+fn pad(plan: &mut Plan, geography: &Geography, today: NaiveDate, at_least: usize) {
+    let mut storable_count = plan
+        .events
+        .iter()
+        .filter(|e| storable(geography, e))
+        .count();
+    if storable_count >= at_least || plan.events.is_empty() {
         return;
     }
     let mut last: HashMap<String, (NaiveDate, Observed, Option<usize>)> = HashMap::new();
@@ -417,11 +430,15 @@ fn pad(plan: &mut Plan, today: NaiveDate, at_least: usize) {
     keys.sort();
     let mut dice = Dice::seeded("padding");
     let span_start = date(2019, 1, 2);
-    while plan.events.len() < at_least {
+    // Bounded: a municipality that never existed in the span cannot stall the loop.
+    let mut attempts = 0usize;
+    let max_attempts = at_least.saturating_mul(20);
+    while storable_count < at_least && attempts < max_attempts {
         for nis in &keys {
-            if plan.events.len() >= at_least {
+            if storable_count >= at_least {
                 break;
             }
+            attempts += 1;
             let (_, status, cell) = last[nis];
             let on = dice.day_between(span_start, today);
             let flipped = match status {
@@ -440,7 +457,7 @@ fn pad(plan: &mut Plan, today: NaiveDate, at_least: usize) {
                     }
                 }
             };
-            plan.events.push(Event {
+            let event = Event {
                 nis: nis.clone(),
                 on,
                 status: flipped,
@@ -450,7 +467,11 @@ fn pad(plan: &mut Plan, today: NaiveDate, at_least: usize) {
                     cell
                 },
                 source: Source::Advisor,
-            });
+            };
+            if storable(geography, &event) {
+                storable_count += 1;
+                plan.events.push(event);
+            }
         }
     }
 }
@@ -467,11 +488,21 @@ pub async fn load(db: &Db, geography: &Geography, at_least: usize) -> Result<usi
     if existing > 0 {
         // The base history is there: add only the padding that is missing.
         let base = plan.events.len();
-        pad(&mut plan, today, base + (at_least - existing));
+        let storable_base = plan
+            .events
+            .iter()
+            .filter(|e| storable(geography, e))
+            .count();
+        pad(
+            &mut plan,
+            geography,
+            today,
+            storable_base + (at_least - existing),
+        );
         plan.events.drain(..base);
         return insert_padding(db, geography, plan, today).await;
     }
-    pad(&mut plan, today, at_least);
+    pad(&mut plan, geography, today, at_least);
     let now = Utc::now();
     let mut tx = db.begin().await?;
     let mut ids = Vec::with_capacity(plan.cells.len());
@@ -481,11 +512,7 @@ pub async fn load(db: &Db, geography: &Geography, at_least: usize) -> Result<usi
     let rows: Vec<NewObservationRow> = plan
         .events
         .iter()
-        .filter(|e| {
-            geography
-                .municipality(&e.nis)
-                .is_some_and(|m| m.is_valid_on(e.on))
-        })
+        .filter(|e| storable(geography, e))
         .map(|e| NewObservationRow {
             nis: &e.nis,
             effective_on: e.on,
@@ -515,11 +542,7 @@ async fn insert_padding(
     let rows: Vec<NewObservationRow> = plan
         .events
         .iter()
-        .filter(|e| {
-            geography
-                .municipality(&e.nis)
-                .is_some_and(|m| m.is_valid_on(e.on))
-        })
+        .filter(|e| storable(geography, e))
         .map(|e| {
             let cell = registry
                 .observation_on(&e.nis, today)

@@ -892,3 +892,23 @@ async fn a_merged_municipality_gets_a_proposal_that_back_office_confirms() {
         assert_ne!(status_of(&before, former)["status"], "unknown");
     }
 }
+
+#[tokio::test]
+async fn the_padded_demo_history_holds_exactly_the_observations_asked_for() {
+    let app = TestApp::start().await;
+    let geography = app.state.geography();
+    // Padding events drawn on a date a municipality did not exist (before or after a
+    // merger) cannot be stored; they are drawn again rather than silently missing.
+    let added = radix::registry::demo::load(&app.state.db, &geography, 6000)
+        .await
+        .expect("demo history");
+    assert_eq!(added, 6000);
+    let more = radix::registry::demo::load(&app.state.db, &geography, 6500)
+        .await
+        .expect("more padding");
+    assert_eq!(more, 500);
+    let again = radix::registry::demo::load(&app.state.db, &geography, 6500)
+        .await
+        .expect("nothing to add");
+    assert_eq!(again, 0);
+}
