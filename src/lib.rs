@@ -70,6 +70,8 @@ pub struct StateInner {
     pub cartography_cache: core::web::cache::PageCache,
     /// Boundaries for the geographic map, with the boundary count they were read at.
     pub boundary_cache: RwLock<Option<(i64, Arc<Boundaries>)>>,
+    /// The support team's counts and lists, by support revision.
+    pub support_team: support::team::TeamCache,
 }
 
 impl Deref for AppState {
@@ -270,6 +272,7 @@ impl App {
             page_cache: core::web::cache::PageCache::default(),
             cartography_cache: core::web::cache::PageCache::with_capacity(64),
             boundary_cache: RwLock::new(None),
+            support_team: support::team::TeamCache::default(),
         })))
     }
 }

@@ -147,7 +147,12 @@ async fn plan_page(
 ) -> Result<Response, AppError> {
     let geography = state.geography();
     let today = crate::core::clock::today();
-    let candidates = service::candidates(&state.db, &geography, req)
+    let figures = state
+        .support_team
+        .figures(&state.db, state.config.support_answer_days)
+        .await
+        .map_err(AppError::internal)?;
+    let candidates = service::candidates(&state.db, &geography, req, &figures.workload)
         .await
         .map_err(AppError::internal)?;
     let chosen_staff = all(form, "staff");

@@ -15,6 +15,7 @@ pub mod meetings;
 mod routes;
 pub mod service;
 mod store;
+pub mod team;
 pub mod visits;
 
 use axum::Router;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
             "/{lang}/support/meetings/{id}",
             get(meeting_routes::meeting_view).post(meeting_routes::meeting_submit),
         )
+        .route("/{lang}/support/requests/{list}", get(routes::team_list))
         .route(
             "/{lang}/support/municipalities/{nis}",
             get(meeting_routes::municipality_file),

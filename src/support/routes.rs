@@ -816,67 +816,40 @@ pub async fn team(
     Path(lang): Path<String>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Response, AppError> {
+    use super::team::{OPEN, SHOWN, TeamList};
     let lang = lang_from_path(&lang)?;
     let target = state.config.support_answer_days;
     let today = crate::core::clock::today();
     let geography = state.geography();
-    let fetch = |filter: service::ListFilter<'static>, limit: u64| {
-        let db = state.db.clone();
-        async move { service::list(&db, &filter, limit).await }
-    };
-    const OPEN: &[&str] = &["new", "assigned", "scheduled", "delivered"];
-    let overdue = fetch(
-        service::ListFilter {
-            unanswered_since: Some(service::overdue_cutoff(target, today)),
-            ..Default::default()
-        },
-        100,
-    )
-    .await
-    .map_err(AppError::internal)?;
-    let unassigned = fetch(
-        service::ListFilter {
-            states: Some(&["new"]),
-            unassigned: true,
-            ..Default::default()
-        },
-        100,
-    )
-    .await
-    .map_err(AppError::internal)?;
-    let mine = fetch(
-        service::ListFilter {
-            states: Some(OPEN),
-            assigned_to: Some(user.user_id),
-            ..Default::default()
-        },
-        200,
-    )
-    .await
-    .map_err(AppError::internal)?;
-    let recent = fetch(
-        service::ListFilter {
-            exclude_unconfirmed: true,
-            ..Default::default()
-        },
-        30,
-    )
-    .await
-    .map_err(AppError::internal)?;
-    let rows = |list: &[Request]| -> Vec<minijinja::Value> {
-        list.iter()
-            .map(|r| row_context(&state, lang, r, target))
-            .collect()
-    };
-    let (overdue, unassigned, mine, recent) = (
-        rows(&overdue),
-        rows(&unassigned),
-        rows(&mine),
-        rows(&recent),
-    );
-    let counts = service::open_counts(&state.db)
+    let figures = state
+        .support_team
+        .figures(&state.db, target)
         .await
         .map_err(AppError::internal)?;
+    let mine = service::list(
+        &state.db,
+        &TeamList::Mine.filter(user.user_id, target, today),
+        SHOWN,
+    )
+    .await
+    .map_err(AppError::internal)?;
+    let section = |list: TeamList, requests: &[Request]| -> minijinja::Value {
+        let total = list.total(&figures, user.user_id);
+        minijinja::context! {
+            code => list.code(),
+            title => state.i18n.t(lang, &format!("support-{}-title", list.code())),
+            rows => requests.iter().map(|r| row_context(&state, lang, r, target)).collect::<Vec<_>>(),
+            total => total,
+            more => total > requests.len() as i64,
+        }
+    };
+    let sections = [
+        section(TeamList::Overdue, &figures.overdue),
+        section(TeamList::Unassigned, &figures.unassigned),
+        section(TeamList::Mine, &mine),
+        section(TeamList::Recent, &figures.recent),
+    ];
+    let counts = &figures.counts;
     let sum = |pick: &dyn Fn(&service::OpenCount) -> bool| -> i64 {
         counts.iter().filter(|c| pick(c)).map(|c| c.3).sum()
     };
@@ -947,16 +920,107 @@ pub async fn team(
         "/support".into(),
         "support/team.html",
         minijinja::context! {
-            unassigned => unassigned,
-            overdue => overdue,
-            mine => mine,
-            recent => recent,
+            sections => sections,
             by_state => by_state,
             by_region => by_region,
             by_kind => by_kind,
             target => target,
             upcoming => upcoming,
             my_actions => my_actions,
+        },
+        StatusCode::OK,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PageParam {
+    page: Option<String>,
+}
+
+/// How many requests a page of a full team list shows.
+const LIST_PAGE: u64 = 50;
+
+/// A full team list (overdue, unassigned, assigned to me, latest), fifty requests a page.
+pub async fn team_list(
+    State(state): State<AppState>,
+    Path((lang, list)): Path<(String, String)>,
+    Query(params): Query<PageParam>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    use super::team::TeamList;
+    let lang = lang_from_path(&lang)?;
+    let list = TeamList::from_code(&list).ok_or(AppError::NotFound)?;
+    let number: u64 = match params.page.as_deref() {
+        None | Some("") => 1,
+        Some(text) => text
+            .parse()
+            .ok()
+            .filter(|n| (1..=100_000).contains(n))
+            .ok_or(AppError::NotFound)?,
+    };
+    let target = state.config.support_answer_days;
+    let today = crate::core::clock::today();
+    let figures = state
+        .support_team
+        .figures(&state.db, target)
+        .await
+        .map_err(AppError::internal)?;
+    let total = list.total(&figures, user.user_id).max(0) as u64;
+    let pages = total.div_ceil(LIST_PAGE).max(1);
+    if number > pages {
+        return Err(AppError::NotFound);
+    }
+    let requests = service::list_page(
+        &state.db,
+        &list.filter(user.user_id, target, today),
+        LIST_PAGE,
+        (number - 1) * LIST_PAGE,
+    )
+    .await
+    .map_err(AppError::internal)?;
+    let rows: Vec<minijinja::Value> = requests
+        .iter()
+        .map(|r| row_context(&state, lang, r, target))
+        .collect();
+    let first = (number - 1) * LIST_PAGE + 1;
+    let title = state
+        .i18n
+        .t(lang, &format!("support-{}-title", list.code()));
+    let link = |n: u64| format!("/{}/support/requests/{}?page={n}", lang.code(), list.code());
+    Ok(render_with_status(
+        &state,
+        &PageMeta {
+            lang,
+            title: if pages > 1 {
+                state.i18n.t_args(
+                    lang,
+                    "support-list-page-title",
+                    &[
+                        ("title", title.clone().into()),
+                        ("page", number.into()),
+                        ("pages", pages.into()),
+                    ],
+                )
+            } else {
+                title.clone()
+            },
+            description: None,
+            path: format!("/support/requests/{}", list.code()),
+            query: (number > 1).then(|| format!("page={number}")),
+            section: "offer",
+        },
+        "support/team_list.html",
+        minijinja::context! {
+            heading => title,
+            code => list.code(),
+            rows => rows,
+            total => total,
+            first => first,
+            last => first + requests.len() as u64 - 1,
+            page => number,
+            pages => pages,
+            previous => (number > 1).then(|| link(number - 1)),
+            next => (number < pages).then(|| link(number + 1)),
         },
         StatusCode::OK,
     ))
@@ -974,7 +1038,12 @@ async fn staff_page(
     let messages = service::messages(&state.db, req.id, true)
         .await
         .map_err(AppError::internal)?;
-    let candidates = service::candidates(&state.db, &state.geography(), req)
+    let figures = state
+        .support_team
+        .figures(&state.db, state.config.support_answer_days)
+        .await
+        .map_err(AppError::internal)?;
+    let candidates = service::candidates(&state.db, &state.geography(), req, &figures.workload)
         .await
         .map_err(AppError::internal)?;
     let meetings: Vec<minijinja::Value> = super::meetings::meetings_of_request(&state.db, req.id)

@@ -131,11 +131,36 @@ pub async fn list(
     filter: &ListFilter<'_>,
     limit: u64,
 ) -> Result<Vec<Request>, SupportError> {
-    Ok(store::list(db, filter, limit)
+    list_page(db, filter, limit, 0).await
+}
+
+/// One page of a list, newest first.
+pub async fn list_page(
+    db: &Db,
+    filter: &ListFilter<'_>,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<Request>, SupportError> {
+    Ok(store::list(db, filter, limit, offset)
         .await?
         .into_iter()
         .filter_map(request_from_row)
         .collect())
+}
+
+/// How many requests a filter matches.
+pub async fn count(db: &Db, filter: &ListFilter<'_>) -> Result<i64, SupportError> {
+    Ok(store::count(db, filter).await?)
+}
+
+/// Open requests per assigned advisor.
+pub async fn workload(db: &Db) -> Result<std::collections::HashMap<i64, i64>, SupportError> {
+    Ok(store::workload(db).await?.into_iter().collect())
+}
+
+/// The support revision: it moves with every change to a request, meeting or action.
+pub async fn revision(db: &Db) -> Result<i64, SupportError> {
+    Ok(store::revision(db).await?)
 }
 
 /// How many open requests have a (state, kind, region).
@@ -726,12 +751,11 @@ pub async fn candidates(
     db: &Db,
     geography: &Geography,
     req: &Request,
+    load: &std::collections::HashMap<i64, i64>,
 ) -> Result<Vec<Candidate>, SupportError> {
     let accounts = crate::identity::service::list_accounts(db)
         .await
         .map_err(|e| SupportError::Database(DbError::Protocol(e.to_string())))?;
-    let load: std::collections::HashMap<i64, i64> =
-        store::workload(db).await?.into_iter().collect();
     let areas: Vec<String> = req
         .municipalities
         .iter()
@@ -787,6 +811,7 @@ pub async fn load_demo(ctx: &Context<'_>, geography: &Geography) -> Result<usize
             ..Default::default()
         },
         1,
+        0,
     )
     .await?;
     if !existing.is_empty() {

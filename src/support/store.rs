@@ -118,6 +118,48 @@ struct IdRow {
     id: i64,
 }
 
+#[derive(Iden, Clone, Copy)]
+enum SupportRevision {
+    Table,
+    Id,
+    Revision,
+}
+
+/// Raises the support revision inside the transaction that changes a request, a meeting or
+/// an action, so every instance sees its cached team figures are stale once it commits.
+pub(super) async fn bump_revision(tx: &mut Tx) -> Result<(), DbError> {
+    tx.execute(
+        &Query::update()
+            .table(SupportRevision::Table)
+            .value(
+                SupportRevision::Revision,
+                Expr::col(SupportRevision::Revision).add(1),
+            )
+            .and_where(Expr::col(SupportRevision::Id).eq(1))
+            .to_owned(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The current support revision (one primary-key read).
+pub(super) async fn revision(db: &Db) -> Result<i64, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct RevisionRow {
+        revision: i64,
+    }
+    let row: Option<RevisionRow> = db
+        .fetch_optional(
+            &Query::select()
+                .column(SupportRevision::Revision)
+                .from(SupportRevision::Table)
+                .and_where(Expr::col(SupportRevision::Id).eq(1))
+                .to_owned(),
+        )
+        .await?;
+    Ok(row.map(|r| r.revision).unwrap_or_default())
+}
+
 /// Inserts a request and gives it its reference (RDX-year-number); returns (id, reference).
 pub(super) async fn insert_request(
     tx: &mut Tx,
@@ -195,6 +237,7 @@ pub(super) async fn insert_request(
             .to_owned(),
     )
     .await?;
+    bump_revision(tx).await?;
     Ok((id, reference))
 }
 
@@ -238,18 +281,39 @@ pub struct ListFilter<'a> {
     pub exclude_unconfirmed: bool,
 }
 
-/// Requests, newest first.
+/// Requests, newest first, from the `offset`-th on.
 pub(super) async fn list(
     db: &Db,
     filter: &ListFilter<'_>,
     limit: u64,
+    offset: u64,
 ) -> Result<Vec<RequestRow>, DbError> {
-    let mut statement = Query::select();
+    let mut statement = filtered(filter);
     statement
         .columns(COLUMNS.map(|c| (SupportRequest::Table, c)))
-        .from(SupportRequest::Table)
         .order_by((SupportRequest::Table, SupportRequest::Id), Order::Desc)
         .limit(limit);
+    if offset > 0 {
+        statement.offset(offset);
+    }
+    db.fetch_all(&statement).await
+}
+
+/// How many requests a filter matches.
+pub(super) async fn count(db: &Db, filter: &ListFilter<'_>) -> Result<i64, DbError> {
+    let mut statement = filtered(filter);
+    statement.expr_as(
+        Expr::col((SupportRequest::Table, SupportRequest::Id)).count(),
+        "count",
+    );
+    let row: Option<CountRow> = db.fetch_optional(&statement).await?;
+    Ok(row.map(|r| r.count).unwrap_or_default())
+}
+
+/// The FROM and WHERE clauses of a filter.
+fn filtered(filter: &ListFilter<'_>) -> sea_query::SelectStatement {
+    let mut statement = Query::select();
+    statement.from(SupportRequest::Table);
     let state = || Expr::col((SupportRequest::Table, SupportRequest::State));
     if let Some(states) = filter.states {
         statement.and_where(state().is_in(states.iter().map(|s| String::from(*s))));
@@ -297,7 +361,7 @@ pub(super) async fn list(
                 .eq(nis),
             );
     }
-    db.fetch_all(&statement).await
+    statement
 }
 
 /// Open requests counted by state, kind and region.
@@ -371,7 +435,11 @@ pub(super) async fn set_state(
     if matches!(to, "closed" | "declined" | "withdrawn") {
         statement.value(SupportRequest::ClosedAt, now);
     }
-    Ok(tx.execute(&statement).await? == 1)
+    let changed = tx.execute(&statement).await? == 1;
+    if changed {
+        bump_revision(tx).await?;
+    }
+    Ok(changed)
 }
 
 #[derive(Default)]
@@ -408,8 +476,8 @@ pub(super) async fn mark_first_answer(
             .and_where(Expr::col(SupportRequest::FirstAnswerAt).is_null())
             .to_owned(),
     )
-    .await
-    .map(|_| ())
+    .await?;
+    bump_revision(tx).await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -696,6 +764,7 @@ pub(super) async fn insert_meeting(
         )
         .await?;
     }
+    bump_revision(tx).await?;
     Ok(id)
 }
 
@@ -874,8 +943,8 @@ pub(super) async fn update_report(
             .and_where(Expr::col(SupportMeeting::Id).eq(id))
             .to_owned(),
     )
-    .await
-    .map(|_| ())
+    .await?;
+    bump_revision(tx).await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -924,8 +993,8 @@ pub(super) async fn insert_action(
             ])
             .to_owned(),
     )
-    .await
-    .map(|_| ())
+    .await?;
+    bump_revision(tx).await
 }
 
 /// Follow-up actions: of some meetings, or open ones (optionally of one owner, optionally
@@ -966,16 +1035,19 @@ pub(super) async fn set_action_done(
     meeting_id: i64,
     now: DateTime<Utc>,
 ) -> Result<u64, DbError> {
-    tx.execute(
-        &Query::update()
-            .table(SupportAction::Table)
-            .value(SupportAction::DoneAt, now.trunc_subsecs(6))
-            .and_where(Expr::col(SupportAction::Id).eq(id))
-            .and_where(Expr::col(SupportAction::MeetingId).eq(meeting_id))
-            .and_where(Expr::col(SupportAction::DoneAt).is_null())
-            .to_owned(),
-    )
-    .await
+    let done = tx
+        .execute(
+            &Query::update()
+                .table(SupportAction::Table)
+                .value(SupportAction::DoneAt, now.trunc_subsecs(6))
+                .and_where(Expr::col(SupportAction::Id).eq(id))
+                .and_where(Expr::col(SupportAction::MeetingId).eq(meeting_id))
+                .and_where(Expr::col(SupportAction::DoneAt).is_null())
+                .to_owned(),
+        )
+        .await?;
+    bump_revision(tx).await?;
+    Ok(done)
 }
 
 /// Marks a reminder as sent; false when another instance sent it first.
@@ -1094,6 +1166,8 @@ pub(super) async fn seed_load(
     ];
     let (mut messages, mut meetings) = (0, 0);
     let mut done = 0;
+    // References, links and meeting UIDs stay unique when the seed runs again.
+    let base = count(db, &ListFilter::default()).await?;
     while done < requests {
         let batch = (requests - done).min(200);
         let mut tx = db.begin().await?;
@@ -1124,7 +1198,7 @@ pub(super) async fn seed_load(
             let assigned =
                 (state != "new" && !advisors.is_empty()).then(|| advisors[i % advisors.len()]);
             statement.values_panic([
-                format!("LOAD-{i:07}").into(),
+                format!("LOAD-{:07}", base + i as i64).into(),
                 kinds[i % kinds.len()].into(),
                 state.into(),
                 "nl".into(),
@@ -1135,7 +1209,7 @@ pub(super) async fn seed_load(
                 format!("load{}@load.radix.invalid", i % 500).into(),
                 "".into(),
                 "127.0.0.1".into(),
-                format!("load-{i}").into(),
+                format!("load-{}", base + i as i64).into(),
                 assigned.into(),
                 "".into(),
                 created.into(),
@@ -1190,7 +1264,7 @@ pub(super) async fn seed_load(
             let starts_at = now + chrono::Duration::hours((i % 2000) as i64 - 1000);
             let meeting = MeetingRow {
                 id: 0,
-                uid: format!("load-{i}@radix"),
+                uid: format!("load-{}@radix", base + i as i64),
                 sequence: 0,
                 kind: "follow-up".into(),
                 starts_at,
@@ -1211,6 +1285,7 @@ pub(super) async fn seed_load(
             insert_meeting(&mut tx, &meeting, &[row.id], &staff, None, now).await?;
             meetings += 1;
         }
+        bump_revision(&mut tx).await?;
         tx.commit().await?;
         done += batch;
     }

@@ -627,6 +627,7 @@ async fn every_route_answers_each_role_as_the_policy_table_says() {
             .replace("{key}", "5415")
             .replace("{offer}", "livc-r")
             .replace("{kind}", "question")
+            .replace("{list}", "overdue")
             .replace("{*path}", "css/none.css")
             .replace("{token}", &"t".repeat(43))
             .replace("{id}", "1")

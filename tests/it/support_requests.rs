@@ -553,3 +553,101 @@ async fn a_meeting_is_planned_with_an_invitation_reported_and_followed_up() {
         .expect("feed");
     assert_eq!(wrong.status().as_u16(), 404);
 }
+
+/// The number after `label: <strong>` in the team page's count cards.
+fn count_in(body: &str, label: &str) -> i64 {
+    let marker = format!("<li>{label}: <strong>");
+    let start = body.find(&marker).expect("count shown") + marker.len();
+    body[start..]
+        .split('<')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a number")
+}
+
+#[tokio::test]
+async fn the_team_view_follows_every_change_and_pages_its_lists() {
+    let app = TestApp::start().await;
+    let (mut advisor, advisor_id) = signed_in(&app, Role::Advisor, "advisor@radix.test", &[]).await;
+    let geography = app.state.geography();
+    radix::support::service::seed_load(&app.state.db, &geography, 130)
+        .await
+        .expect("seed");
+    // The seed cycles new, assigned, scheduled, delivered, closed, declined.
+    let team = advisor.get("/en/support").await;
+    assert_eq!(team.status, 200);
+    assert_eq!(count_in(&team.body, "New"), 22);
+    assert_eq!(count_in(&team.body, "Assigned to an advisor"), 22);
+    assert!(
+        team.body.contains("Showing 25 of 130."),
+        "the latest requests are cut at 25 with their total"
+    );
+    assert!(team.body.contains("href=\"/en/support/requests/recent\""));
+    assert!(team.body.contains("All 66 requests: Assigned to me"));
+
+    // A change made outside this server's handlers (another instance, the CLI) shows at
+    // once: the cached figures follow the support revision in the database.
+    radix::support::service::seed_load(&app.state.db, &geography, 6)
+        .await
+        .expect("seed more");
+    let team = advisor.get("/en/support").await;
+    assert_eq!(count_in(&team.body, "New"), 23);
+    assert!(team.body.contains("Showing 25 of 136."));
+
+    // Assigning a new request through the request page moves it between the counts.
+    let unassigned = advisor.get("/en/support/requests/unassigned").await;
+    assert_eq!(unassigned.status, 200);
+    assert!(unassigned.body.contains("Requests 1 to 23 of 23"));
+    let id: String = unassigned
+        .body
+        .split("href=\"/en/support/")
+        .skip(1)
+        .map(|rest| rest.chars().take_while(|c| c.is_ascii_digit()).collect())
+        .find(|id: &String| !id.is_empty())
+        .expect("a request listed");
+    let detail = advisor.get(&format!("/en/support/{id}")).await;
+    let csrf = input_value(&detail.body, "csrf").expect("csrf");
+    let assigned = advisor
+        .post(
+            &format!("/en/support/{id}"),
+            &[
+                ("csrf", &csrf),
+                ("action", "assign"),
+                ("advisor", &advisor_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(assigned.status, 200, "{}", assigned.body);
+    let team = advisor.get("/en/support").await;
+    assert_eq!(count_in(&team.body, "New"), 22);
+    assert_eq!(count_in(&team.body, "Assigned to an advisor"), 24);
+
+    // The full lists page by fifty, and refuse pages that do not exist.
+    let first = advisor.get("/en/support/requests/recent").await;
+    assert_eq!(first.status, 200);
+    assert!(first.body.contains("Requests 1 to 50 of 136"));
+    assert!(
+        first
+            .body
+            .contains("href=\"/en/support/requests/recent?page=2\"")
+    );
+    let last = advisor.get("/en/support/requests/recent?page=3").await;
+    assert_eq!(last.status, 200);
+    assert!(last.body.contains("Requests 101 to 136 of 136"));
+    assert!(last.body.contains("rel=\"prev\""));
+    assert!(!last.body.contains("rel=\"next\""));
+    for bad in [
+        "/en/support/requests/recent?page=4",
+        "/en/support/requests/recent?page=0",
+        "/en/support/requests/recent?page=-1",
+        "/en/support/requests/recent?page=abc",
+        "/en/support/requests/recent?page=99999999999999999999999",
+        "/en/support/requests/everything",
+        "/xx/support/requests/recent",
+    ] {
+        assert_eq!(advisor.get(bad).await.status, 404, "{bad}");
+    }
+    let mine = advisor.get("/nl/support/requests/mine").await;
+    assert_eq!(mine.status, 200);
+    assert!(mine.body.contains("lang=\"nl\""));
+}

@@ -165,6 +165,11 @@ pub const ROUTES: &[RoutePolicy] = &[
         Access::Permission(Permission::HandleRequests),
     ),
     route(
+        "GET",
+        "/{lang}/support/requests/{list}",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
         "POST",
         "/{lang}/support/{id}",
         Access::Permission(Permission::HandleRequests),
