@@ -56,6 +56,14 @@ pub fn router() -> Router<AppState> {
             get(meeting_routes::meeting_view).post(meeting_routes::meeting_submit),
         )
         .route(
+            "/{lang}/support/meetings/{id}/change",
+            get(meeting_routes::change_form).post(meeting_routes::change_submit),
+        )
+        .route(
+            "/{lang}/support/meetings/{id}/cancel",
+            get(meeting_routes::cancel_form).post(meeting_routes::cancel_submit),
+        )
+        .route(
             "/{lang}/support/municipalities/{nis}",
             get(meeting_routes::municipality_file),
         )
