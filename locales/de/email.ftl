@@ -139,3 +139,47 @@ email-support-digest-body =
 
     Ihre überfälligen Folgemaßnahmen:
     { $actions }
+email-support-meeting-changed-subject = Geändert: { $when } ({ $reference })
+email-support-meeting-changed-body =
+    Guten Tag { $name },
+
+    das Treffen zu Antrag { $reference } wurde geändert. Es findet jetzt statt:
+
+    { $when }
+    { $place }
+
+    Mit der beigefügten Kalenderdatei wird Ihr Kalender aktualisiert. Bringen Sie niemals Informationen über Einzelpersonen mit, die von einer LIVC-R begleitet werden.
+email-support-meeting-removed-subject = Ihre Teilnahme entfällt: { $when } ({ $reference })
+email-support-meeting-removed-body =
+    Guten Tag { $name },
+
+    das Treffen zu Antrag { $reference } wurde geändert, und Sie gehören nicht mehr zu den anwesenden Mitarbeitern von Radix:
+
+    { $when }
+    { $place }
+
+    Mit der beigefügten Kalenderdatei wird das Treffen aus Ihrem Kalender entfernt.
+email-support-meeting-cancelled-subject = Abgesagt: { $when } ({ $reference })
+email-support-meeting-cancelled-body =
+    Guten Tag { $name },
+
+    das Treffen zu Ihrem Antrag { $reference } ist abgesagt:
+
+    { $when }
+    { $place }
+
+    Grund: { $reason }
+
+    Ihr Antrag bleibt offen: Das Radix Team meldet sich bei Ihnen wegen des weiteren Vorgehens. Mit der beigefügten Kalenderdatei wird das Treffen aus Ihrem Kalender entfernt.
+email-support-meeting-cancelled-staff-subject = Abgesagt: { $when } ({ $reference })
+email-support-meeting-cancelled-staff-body =
+    Guten Tag { $name },
+
+    das Treffen zu Antrag { $reference } ist abgesagt:
+
+    { $when }
+    { $place }
+
+    Grund: { $reason }
+
+    Mit der beigefügten Kalenderdatei wird das Treffen aus Ihrem Kalender entfernt.

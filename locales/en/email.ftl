@@ -139,3 +139,47 @@ email-support-digest-body =
 
     Your overdue follow-up actions:
     { $actions }
+email-support-meeting-changed-subject = Changed: { $when } ({ $reference })
+email-support-meeting-changed-body =
+    Hello { $name },
+
+    The meeting for request { $reference } has been changed. It now takes place:
+
+    { $when }
+    { $place }
+
+    The attached calendar file updates your agenda. Never bring information about individuals followed by an LIVC-R.
+email-support-meeting-removed-subject = You are no longer expected: { $when } ({ $reference })
+email-support-meeting-removed-body =
+    Hello { $name },
+
+    The meeting for request { $reference } has been changed and you are no longer among the Radix staff present:
+
+    { $when }
+    { $place }
+
+    The attached calendar file removes it from your agenda.
+email-support-meeting-cancelled-subject = Cancelled: { $when } ({ $reference })
+email-support-meeting-cancelled-body =
+    Hello { $name },
+
+    The meeting for your request { $reference } is cancelled:
+
+    { $when }
+    { $place }
+
+    Reason: { $reason }
+
+    Your request stays open: the Radix Team will contact you about the next step. The attached calendar file removes the meeting from your agenda.
+email-support-meeting-cancelled-staff-subject = Cancelled: { $when } ({ $reference })
+email-support-meeting-cancelled-staff-body =
+    Hello { $name },
+
+    The meeting for request { $reference } is cancelled:
+
+    { $when }
+    { $place }
+
+    Reason: { $reason }
+
+    The attached calendar file removes it from your agenda.

@@ -139,3 +139,47 @@ email-support-digest-body =
 
     Vos actions de suivi en retard :
     { $actions }
+email-support-meeting-changed-subject = Modifiée : { $when } ({ $reference })
+email-support-meeting-changed-body =
+    Bonjour { $name },
+
+    La réunion pour la demande { $reference } a été modifiée. Elle a désormais lieu :
+
+    { $when }
+    { $place }
+
+    Le fichier de calendrier joint met votre agenda à jour. N’apportez jamais d’informations sur des personnes suivies par une CSIL-R.
+email-support-meeting-removed-subject = Votre présence n’est plus prévue : { $when } ({ $reference })
+email-support-meeting-removed-body =
+    Bonjour { $name },
+
+    La réunion pour la demande { $reference } a été modifiée et vous ne faites plus partie des membres du personnel de Radix présents :
+
+    { $when }
+    { $place }
+
+    Le fichier de calendrier joint la retire de votre agenda.
+email-support-meeting-cancelled-subject = Annulée : { $when } ({ $reference })
+email-support-meeting-cancelled-body =
+    Bonjour { $name },
+
+    La réunion pour votre demande { $reference } est annulée :
+
+    { $when }
+    { $place }
+
+    Motif : { $reason }
+
+    Votre demande reste ouverte : la Radix Team vous contactera pour la suite. Le fichier de calendrier joint retire la réunion de votre agenda.
+email-support-meeting-cancelled-staff-subject = Annulée : { $when } ({ $reference })
+email-support-meeting-cancelled-staff-body =
+    Bonjour { $name },
+
+    La réunion pour la demande { $reference } est annulée :
+
+    { $when }
+    { $place }
+
+    Motif : { $reason }
+
+    Le fichier de calendrier joint la retire de votre agenda.

@@ -139,3 +139,47 @@ email-support-digest-body =
 
     Uw opvolgingsacties die te laat zijn:
     { $actions }
+email-support-meeting-changed-subject = Gewijzigd: { $when } ({ $reference })
+email-support-meeting-changed-body =
+    Beste { $name },
+
+    De vergadering voor aanvraag { $reference } is gewijzigd. Ze vindt nu plaats op:
+
+    { $when }
+    { $place }
+
+    Met het bijgevoegde agendabestand werkt u uw agenda bij. Breng nooit informatie mee over personen die door een LIVC-R worden opgevolgd.
+email-support-meeting-removed-subject = Uw aanwezigheid is niet meer nodig: { $when } ({ $reference })
+email-support-meeting-removed-body =
+    Beste { $name },
+
+    De vergadering voor aanvraag { $reference } is gewijzigd en u behoort niet langer tot de aanwezige medewerkers van Radix:
+
+    { $when }
+    { $place }
+
+    Met het bijgevoegde agendabestand verdwijnt de vergadering uit uw agenda.
+email-support-meeting-cancelled-subject = Geannuleerd: { $when } ({ $reference })
+email-support-meeting-cancelled-body =
+    Beste { $name },
+
+    De vergadering voor uw aanvraag { $reference } is geannuleerd:
+
+    { $when }
+    { $place }
+
+    Reden: { $reason }
+
+    Uw aanvraag blijft open: het Radix Team neemt contact met u op over de volgende stap. Met het bijgevoegde agendabestand verdwijnt de vergadering uit uw agenda.
+email-support-meeting-cancelled-staff-subject = Geannuleerd: { $when } ({ $reference })
+email-support-meeting-cancelled-staff-body =
+    Beste { $name },
+
+    De vergadering voor aanvraag { $reference } is geannuleerd:
+
+    { $when }
+    { $place }
+
+    Reden: { $reason }
+
+    Met het bijgevoegde agendabestand verdwijnt de vergadering uit uw agenda.

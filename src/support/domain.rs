@@ -302,6 +302,8 @@ pub enum Action {
     Confirm,
     Assign,
     Schedule,
+    /// Back to "assigned" when the meeting planned for it was cancelled.
+    Unschedule,
     Deliver,
     Close,
     Decline,
@@ -314,6 +316,7 @@ impl Action {
             Action::Confirm => "confirm",
             Action::Assign => "assign",
             Action::Schedule => "schedule",
+            Action::Unschedule => "unschedule",
             Action::Deliver => "deliver",
             Action::Close => "close",
             Action::Decline => "decline",
@@ -326,6 +329,7 @@ impl Action {
             Action::Confirm,
             Action::Assign,
             Action::Schedule,
+            Action::Unschedule,
             Action::Deliver,
             Action::Close,
             Action::Decline,
@@ -343,6 +347,7 @@ pub fn transition(from: State, action: Action) -> Option<State> {
         (Action::Confirm, Unconfirmed) => Some(New),
         (Action::Assign, New | Assigned) => Some(Assigned),
         (Action::Schedule, Assigned | Scheduled) => Some(Scheduled),
+        (Action::Unschedule, Scheduled) => Some(Assigned),
         (Action::Deliver, Scheduled) => Some(Delivered),
         (Action::Close, Delivered) => Some(Closed),
         (Action::Decline, New | Assigned | Scheduled) => Some(Declined),
@@ -383,6 +388,12 @@ mod tests {
             Some(State::Closed)
         );
         assert_eq!(transition(State::Unconfirmed, Action::Assign), None);
+        assert_eq!(
+            transition(State::Scheduled, Action::Unschedule),
+            Some(State::Assigned)
+        );
+        assert_eq!(transition(State::Assigned, Action::Unschedule), None);
+        assert_eq!(transition(State::Delivered, Action::Unschedule), None);
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub struct Event<'a> {
     pub location: &'a str,
     pub description: &'a str,
     pub stamp: DateTime<Utc>,
+    /// A cancelled event stays in feeds and cancellations, marked so calendars remove it.
+    pub cancelled: bool,
 }
 
 /// Escapes text values (backslash, semicolon, comma, new lines).
@@ -51,7 +53,8 @@ fn time(at: DateTime<Utc>) -> String {
     at.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
-/// A calendar with `events`; `method` is `REQUEST` for an invitation, none for a feed.
+/// A calendar with `events`; `method` is `REQUEST` for an invitation or its update,
+/// `CANCEL` for a cancellation, none for a feed.
 pub fn calendar(name: &str, method: Option<&str>, events: &[Event]) -> String {
     let mut out = String::new();
     line(&mut out, "BEGIN:VCALENDAR");
@@ -79,7 +82,14 @@ pub fn calendar(name: &str, method: Option<&str>, events: &[Event]) -> String {
                 &format!("DESCRIPTION:{}", escape(event.description)),
             );
         }
-        line(&mut out, "STATUS:CONFIRMED");
+        line(
+            &mut out,
+            if event.cancelled {
+                "STATUS:CANCELLED"
+            } else {
+                "STATUS:CONFIRMED"
+            },
+        );
         line(&mut out, "END:VEVENT");
     }
     line(&mut out, "END:VCALENDAR");
@@ -108,6 +118,7 @@ mod tests {
                 location: "Stadhuis; Botermarkt 1",
                 description,
                 stamp: at,
+                cancelled: false,
             }],
         );
         assert!(text.starts_with("BEGIN:VCALENDAR\r\n"));
@@ -120,5 +131,33 @@ mod tests {
         }
         let unfolded = text.replace("\r\n ", "");
         assert!(unfolded.contains("Saint-Josse-ten-Noode"));
+        assert!(text.contains("STATUS:CONFIRMED\r\n"));
+    }
+
+    #[test]
+    fn a_cancellation_keeps_the_uid_and_marks_the_event() {
+        let at = DateTime::parse_from_rfc3339("2026-12-01T09:30:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let text = calendar(
+            "Radix",
+            Some("CANCEL"),
+            &[Event {
+                uid: "meeting-1@radix",
+                sequence: 2,
+                starts_at: at,
+                ends_at: at + chrono::Duration::hours(2),
+                summary: "LIVC-R",
+                location: "",
+                description: "",
+                stamp: at,
+                cancelled: true,
+            }],
+        );
+        assert!(text.contains("METHOD:CANCEL\r\n"));
+        assert!(text.contains("UID:meeting-1@radix\r\n"));
+        assert!(text.contains("SEQUENCE:2\r\n"));
+        assert!(text.contains("STATUS:CANCELLED\r\n"));
+        assert!(!text.contains("STATUS:CONFIRMED"));
     }
 }

@@ -1,7 +1,7 @@
 //! Pages of meetings: planning from a request, the meeting page with its report and
 //! follow-up actions, calendar feed links, the feeds themselves, and the municipality file.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -77,10 +77,14 @@ fn from_local(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
     naive - crate::core::clock::brussels_offset(naive)
 }
 
+/// A date as typed; years far from today are refused as typing errors (they would also
+/// take times out of the range the calendar arithmetic handles).
 fn parse_date(text: &str) -> Option<NaiveDate> {
+    use chrono::Datelike;
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(text.trim(), "%d/%m/%Y"))
         .ok()
+        .filter(|d| (2000..=2200).contains(&d.year()))
 }
 
 fn parse_time(text: &str) -> Option<NaiveTime> {
@@ -135,12 +139,23 @@ async fn request_for(state: &AppState, id: &str) -> Result<service::Request, App
     Ok(req)
 }
 
+/// Which form `meeting_form_page` shows: planning a meeting for a request, or changing one.
+enum MeetingForm<'a> {
+    Plan(&'a service::Request),
+    Change {
+        meeting: &'a meetings::Meeting,
+        requests: &'a [service::Request],
+    },
+}
+
+/// The form to plan or change a meeting, filled with `form` (what was typed, or for a
+/// change the meeting as it stands).
 #[allow(clippy::too_many_arguments)]
-async fn plan_page(
+async fn meeting_form_page(
     state: &AppState,
     lang: Lang,
     user: &SessionUser,
-    req: &service::Request,
+    target: MeetingForm<'_>,
     form: &[(String, String)],
     error: Option<String>,
     status: StatusCode,
@@ -152,59 +167,143 @@ async fn plan_page(
         .figures(&state.db, state.config.support_answer_days)
         .await
         .map_err(AppError::internal)?;
-    let candidates = service::candidates(&state.db, &geography, req, &figures.workload)
-        .await
-        .map_err(AppError::internal)?;
+    let requests: &[service::Request] = match &target {
+        MeetingForm::Plan(req) => std::slice::from_ref(*req),
+        MeetingForm::Change { requests, .. } => requests,
+    };
+    let mut candidates: Vec<(i64, String)> = match requests.first() {
+        Some(req) => service::candidates(&state.db, &geography, req, &figures.workload)
+            .await
+            .map_err(AppError::internal)?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect(),
+        None => vec![],
+    };
+    if let MeetingForm::Change { meeting, .. } = &target {
+        // Staff already present stay listed even if they would not be proposed today.
+        let (_, present) = meetings::links(&state.db, meeting.id)
+            .await
+            .map_err(AppError::internal)?;
+        for (id, name) in staff_names(state).await? {
+            if present.contains(&id) && !candidates.iter().any(|(c, _)| *c == id) {
+                candidates.push((id, name));
+            }
+        }
+    }
     let chosen_staff = all(form, "staff");
-    let places: Vec<minijinja::Value> = req
-        .municipalities
+    let chosen_place = get(form, "place");
+    let mut municipalities: Vec<&String> =
+        requests.iter().flat_map(|r| &r.municipalities).collect();
+    municipalities.sort();
+    municipalities.dedup();
+    let mut places: Vec<(String, String)> = municipalities
         .iter()
         .filter_map(|n| geography.municipality(n))
         .map(|m| {
-            let value = format!("municipality:{}", m.nis);
-            minijinja::context! { selected => get(form, "place") == value, value => value, label => m.display_name(lang).plain() }
+            (
+                format!("municipality:{}", m.nis),
+                m.display_name(lang).plain(),
+            )
         })
         .chain(
-            req.municipalities
+            municipalities
                 .iter()
                 .filter_map(|n| geography.zone_of(n, today))
                 .map(|z| {
-                    let value = format!("police-zone:{}", z.key);
-                    minijinja::context! { selected => get(form, "place") == value, value => value, label => format!("{} ({})", z.name, state.i18n.t(lang, "geo-filter-police-zone")) }
+                    (
+                        format!("police-zone:{}", z.key),
+                        format!(
+                            "{} ({})",
+                            z.name,
+                            state.i18n.t(lang, "geo-filter-police-zone")
+                        ),
+                    )
                 }),
         )
-        .chain(std::iter::once(minijinja::context! {
-            selected => get(form, "place") == "online:",
-            value => "online:",
-            label => state.i18n.t(lang, "support-place-online"),
-        }))
         .collect();
-    let default_kind = match req.kind {
-        super::domain::Kind::LivcrSetup => "livcr-setup",
-        super::domain::Kind::AwarenessDay => "awareness-day",
-        super::domain::Kind::ProjectSupport => "project-support",
-        super::domain::Kind::Question => "other",
+    let mut seen = std::collections::HashSet::new();
+    places.retain(|(value, _)| seen.insert(value.clone()));
+    if let MeetingForm::Change { meeting, .. } = &target {
+        // The place of a meeting being changed stays a choice even when its request
+        // names other municipalities.
+        let current = format!("{}:{}", meeting.place_kind, meeting.place_code);
+        if meeting.place_kind != "online" && !places.iter().any(|(v, _)| *v == current) {
+            let label = meetings::place_words(
+                &crate::identity::context(state),
+                &geography,
+                lang,
+                &meeting.place_kind,
+                &meeting.place_code,
+                "",
+            );
+            places.push((current, label));
+        }
+    }
+    places.push(("online:".into(), state.i18n.t(lang, "support-place-online")));
+    let places: Vec<minijinja::Value> = places
+        .into_iter()
+        .map(|(value, label)| {
+            minijinja::context! { selected => chosen_place == value, value => value, label => label }
+        })
+        .collect();
+    let default_kind = match requests.first().map(|r| r.kind) {
+        Some(super::domain::Kind::LivcrSetup) => "livcr-setup",
+        Some(super::domain::Kind::AwarenessDay) => "awareness-day",
+        Some(super::domain::Kind::ProjectSupport) => "project-support",
+        Some(super::domain::Kind::Question) | None => "other",
     };
     let kind = if get(form, "kind").is_empty() {
         default_kind.to_string()
     } else {
         get(form, "kind").to_string()
     };
+    let (title_key, intro_key, button_key, action, back_href, back_label) = match &target {
+        MeetingForm::Plan(req) => (
+            "support-meeting-plan-title",
+            "support-meeting-plan-intro",
+            "support-meeting-plan-button",
+            format!("/{}/support/{}/meeting", lang.code(), req.id),
+            format!("/{}/support/{}", lang.code(), req.id),
+            format!(
+                "{} {}",
+                state.i18n.t(lang, "support-request-title"),
+                req.reference
+            ),
+        ),
+        MeetingForm::Change { meeting, .. } => (
+            "support-meeting-change-title",
+            "support-meeting-change-intro",
+            "support-meeting-change-button",
+            format!("/{}/support/meetings/{}/change", lang.code(), meeting.id),
+            format!("/{}/support/meetings/{}", lang.code(), meeting.id),
+            state
+                .i18n
+                .t(lang, &format!("support-meeting-kind-{}", meeting.kind)),
+        ),
+    };
+    let assigned_to = requests.first().and_then(|r| r.assigned_to);
     Ok(page(
         state,
         lang,
-        state.i18n.t(lang, "support-meeting-plan-title"),
-        format!("/support/{}/meeting", req.id),
+        state.i18n.t(lang, title_key),
+        action
+            .trim_start_matches(&format!("/{}", lang.code()))
+            .to_string(),
         "support/plan_meeting.html",
         minijinja::context! {
             csrf => user.csrf_token,
-            id => req.id,
-            reference => req.reference,
+            title => state.i18n.t(lang, title_key),
+            intro => state.i18n.t(lang, intro_key),
+            button => state.i18n.t(lang, button_key),
+            action => action,
+            back_href => back_href,
+            back_label => back_label,
             kinds => vocabulary(state, lang, "support-meeting-kind-", &KINDS, &[kind]),
             places => places,
-            staff => candidates.iter().map(|c| minijinja::context! {
-                id => c.id, name => c.name,
-                checked => chosen_staff.contains(&c.id.to_string()) || (chosen_staff.is_empty() && (Some(c.id) == req.assigned_to || (req.assigned_to.is_none() && c.id == user.user_id))),
+            staff => candidates.iter().map(|(id, name)| minijinja::context! {
+                id => id, name => name,
+                checked => chosen_staff.contains(&id.to_string()) || (chosen_staff.is_empty() && (Some(*id) == assigned_to || (assigned_to.is_none() && *id == user.user_id))),
             }).collect::<Vec<_>>(),
             date => get(form, "date"),
             start => if get(form, "start").is_empty() { "10:00" } else { get(form, "start") },
@@ -224,7 +323,36 @@ pub async fn plan_form(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     let req = request_for(&state, &id).await?;
-    plan_page(&state, lang, &user, &req, &[], None, StatusCode::OK).await
+    meeting_form_page(
+        &state,
+        lang,
+        &user,
+        MeetingForm::Plan(&req),
+        &[],
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The meeting as typed in the plan/change form; `None` when the date or a time is not one.
+fn typed_meeting(form: &[(String, String)]) -> Option<NewMeeting> {
+    let date = parse_date(get(form, "date"))?;
+    let start = parse_time(get(form, "start"))?;
+    let end = parse_time(get(form, "end"))?;
+    let (place_kind, place_code) = get(form, "place").split_once(':').unwrap_or(("", ""));
+    Some(NewMeeting {
+        kind: get(form, "kind").to_string(),
+        starts_at: from_local(date, start),
+        ends_at: from_local(date, end),
+        place_kind: place_kind.to_string(),
+        place_code: place_code.to_string(),
+        place_detail: get(form, "place_detail").to_string(),
+        staff: all(form, "staff")
+            .iter()
+            .filter_map(|s| s.parse().ok())
+            .collect(),
+    })
 }
 
 pub async fn plan_submit(
@@ -238,35 +366,18 @@ pub async fn plan_submit(
     let form = pairs(&body);
     csrf::require_session_token(get(&form, "csrf"), &user)?;
     let req = request_for(&state, &id).await?;
-    let (Some(date), Some(start), Some(end)) = (
-        parse_date(get(&form, "date")),
-        parse_time(get(&form, "start")),
-        parse_time(get(&form, "end")),
-    ) else {
+    let Some(input) = typed_meeting(&form) else {
         let message = state.i18n.t(lang, "support-error-date");
-        return plan_page(
+        return meeting_form_page(
             &state,
             lang,
             &user,
-            &req,
+            MeetingForm::Plan(&req),
             &form,
             Some(message),
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    };
-    let (place_kind, place_code) = get(&form, "place").split_once(':').unwrap_or(("", ""));
-    let input = NewMeeting {
-        kind: get(&form, "kind").to_string(),
-        starts_at: from_local(date, start),
-        ends_at: from_local(date, end),
-        place_kind: place_kind.to_string(),
-        place_code: place_code.to_string(),
-        place_detail: get(&form, "place_detail").to_string(),
-        staff: all(&form, "staff")
-            .iter()
-            .filter_map(|s| s.parse().ok())
-            .collect(),
     };
     let actor = Actor::user(user.user_id, &ip);
     match meetings::plan(
@@ -284,11 +395,11 @@ pub async fn plan_submit(
         ),
         Err(error) => {
             let message = error_text(&state, lang, &error)?;
-            plan_page(
+            meeting_form_page(
                 &state,
                 lang,
                 &user,
-                &req,
+                MeetingForm::Plan(&req),
                 &form,
                 Some(message),
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -344,27 +455,23 @@ async fn meeting_page(
         .await
         .map_err(AppError::internal)?;
     let geography = state.geography();
-    let row_place = super::store::MeetingRow {
-        id: meeting.id,
-        uid: meeting.uid.clone(),
-        sequence: meeting.sequence,
-        kind: meeting.kind.clone(),
-        starts_at: meeting.starts_at,
-        ends_at: meeting.ends_at,
-        place_kind: meeting.place_kind.clone(),
-        place_code: meeting.place_code.clone(),
-        place_detail: meeting.place_detail.clone(),
-        participants: String::new(),
-        topics: String::new(),
-        handed_over: String::new(),
-        report: String::new(),
-    };
-    let place = meetings::place_label(
+    let place = meetings::place_words(
         &crate::identity::context(state),
         &geography,
         lang,
-        &row_place,
+        &meeting.place_kind,
+        &meeting.place_code,
+        &meeting.place_detail,
     );
+    let now = chrono::Utc::now();
+    let cancellation = meeting.cancelled_at.map(|at| {
+        let local = local_time(at);
+        minijinja::context! {
+            date => format!("{} {}", format_date(local.date()), local.format("%H:%M")),
+            by => meeting.cancelled_by.map(name_of).unwrap_or_else(|| "—".into()),
+            reason => meeting.cancel_reason,
+        }
+    });
     let mut participants: Vec<Participant> = meeting.participants.clone();
     while participants.len() < meeting.participants.len() + 3 {
         participants.push(Participant::default());
@@ -407,6 +514,9 @@ async fn meeting_page(
             }).collect::<Vec<_>>(),
             owners => names.iter().map(|(id, name)| minijinja::context! { id => id, name => name, selected => *id == user.user_id }).collect::<Vec<_>>(),
             meeting_date => start.date().to_string(),
+            cancellation => cancellation,
+            can_change => meeting.can_change(now),
+            can_cancel => meeting.can_cancel(!actions.is_empty()),
             notice => notice,
             error => error,
         },
@@ -414,14 +524,26 @@ async fn meeting_page(
     ))
 }
 
+/// `?done=…` after a change or a cancellation, to confirm it on the meeting page.
+#[derive(serde::Deserialize)]
+pub struct DoneParam {
+    done: Option<String>,
+}
+
 pub async fn meeting_view(
     State(state): State<AppState>,
     Path((lang, id)): Path<(String, String)>,
+    Query(params): Query<DoneParam>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    meeting_page(&state, lang, &user, id, None, None, StatusCode::OK).await
+    let notice = match params.done.as_deref() {
+        Some("changed") => Some(state.i18n.t(lang, "support-meeting-changed")),
+        Some("cancelled") => Some(state.i18n.t(lang, "support-meeting-cancelled")),
+        _ => None,
+    };
+    meeting_page(&state, lang, &user, id, notice, None, StatusCode::OK).await
 }
 
 pub async fn meeting_submit(
@@ -500,12 +622,307 @@ pub async fn meeting_submit(
         }
         Err(error) => {
             let message = error_text(&state, lang, &error)?;
+            let status = failure_status(&error);
+            meeting_page(&state, lang, &user, id, None, Some(message), status).await
+        }
+    }
+}
+
+/// A refused step (the meeting was cancelled, took place, or moved on meanwhile) answers
+/// 409 Conflict; input to correct answers 422.
+fn failure_status(error: &SupportError) -> StatusCode {
+    match error {
+        SupportError::NotNow => StatusCode::CONFLICT,
+        SupportError::Input(problems)
+            if problems.iter().any(|p| p.field == meetings::REFUSED_FIELD) =>
+        {
+            StatusCode::CONFLICT
+        }
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+async fn meeting_for(state: &AppState, id: &str) -> Result<meetings::Meeting, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    meetings::meeting(&state.db, id).await.map_err(|e| match e {
+        SupportError::NotFound => AppError::NotFound,
+        other => AppError::internal(other),
+    })
+}
+
+/// The meeting page telling why a step is refused: the meeting was cancelled, or else
+/// `otherwise` (it has begun, or took place).
+async fn refused_page(
+    state: &AppState,
+    lang: Lang,
+    user: &SessionUser,
+    meeting: &meetings::Meeting,
+    otherwise: &str,
+) -> Result<Response, AppError> {
+    let key = if meeting.is_cancelled() {
+        "support-error-meeting-cancelled"
+    } else {
+        otherwise
+    };
+    let message = state.i18n.t(lang, key);
+    meeting_page(
+        state,
+        lang,
+        user,
+        meeting.id,
+        None,
+        Some(message),
+        StatusCode::CONFLICT,
+    )
+    .await
+}
+
+async fn change_target(
+    state: &AppState,
+    meeting: &meetings::Meeting,
+) -> Result<Vec<service::Request>, AppError> {
+    let (ids, _) = meetings::links(&state.db, meeting.id)
+        .await
+        .map_err(AppError::internal)?;
+    let mut requests = vec![];
+    for id in ids {
+        requests.push(
+            service::request(&state.db, id)
+                .await
+                .map_err(AppError::internal)?,
+        );
+    }
+    Ok(requests)
+}
+
+/// The change form, filled with the meeting as it stands.
+pub async fn change_form(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let meeting = meeting_for(&state, &id).await?;
+    if !meeting.can_change(chrono::Utc::now()) {
+        return refused_page(&state, lang, &user, &meeting, "support-error-meeting-held").await;
+    }
+    let requests = change_target(&state, &meeting).await?;
+    let (_, staff) = meetings::links(&state.db, meeting.id)
+        .await
+        .map_err(AppError::internal)?;
+    let start = local_time(meeting.starts_at);
+    let end = local_time(meeting.ends_at);
+    let mut form = vec![
+        ("kind".to_string(), meeting.kind.clone()),
+        ("date".to_string(), start.date().to_string()),
+        ("start".to_string(), start.format("%H:%M").to_string()),
+        ("end".to_string(), end.format("%H:%M").to_string()),
+        (
+            "place".to_string(),
+            format!("{}:{}", meeting.place_kind, meeting.place_code),
+        ),
+        ("place_detail".to_string(), meeting.place_detail.clone()),
+    ];
+    form.extend(staff.iter().map(|id| ("staff".to_string(), id.to_string())));
+    meeting_form_page(
+        &state,
+        lang,
+        &user,
+        MeetingForm::Change {
+            meeting: &meeting,
+            requests: &requests,
+        },
+        &form,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn change_submit(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    body: String,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let form = pairs(&body);
+    csrf::require_session_token(get(&form, "csrf"), &user)?;
+    let meeting = meeting_for(&state, &id).await?;
+    if !meeting.can_change(chrono::Utc::now()) {
+        return refused_page(&state, lang, &user, &meeting, "support-error-meeting-held").await;
+    }
+    let requests = change_target(&state, &meeting).await?;
+    let target = MeetingForm::Change {
+        meeting: &meeting,
+        requests: &requests,
+    };
+    let Some(input) = typed_meeting(&form) else {
+        let message = state.i18n.t(lang, "support-error-date");
+        return meeting_form_page(
+            &state,
+            lang,
+            &user,
+            target,
+            &form,
+            Some(message),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    match meetings::change(
+        &crate::identity::context(&state),
+        &Actor::user(user.user_id, &ip),
+        &state.geography(),
+        meeting.id,
+        input,
+    )
+    .await
+    {
+        // Back to the meeting page, so that reloading it cannot send everything again.
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/{}/support/meetings/{}?done=changed",
+            lang.code(),
+            meeting.id
+        ))
+        .into_response()),
+        Err(error) if failure_status(&error) == StatusCode::CONFLICT => {
+            let message = error_text(&state, lang, &error)?;
             meeting_page(
                 &state,
                 lang,
                 &user,
-                id,
+                meeting.id,
                 None,
+                Some(message),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(error) => {
+            let message = error_text(&state, lang, &error)?;
+            meeting_form_page(
+                &state,
+                lang,
+                &user,
+                target,
+                &form,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+async fn cancel_page(
+    state: &AppState,
+    lang: Lang,
+    user: &SessionUser,
+    meeting: &meetings::Meeting,
+    reason: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let start = local_time(meeting.starts_at);
+    let end = local_time(meeting.ends_at);
+    let kind = state
+        .i18n
+        .t(lang, &format!("support-meeting-kind-{}", meeting.kind));
+    Ok(page(
+        state,
+        lang,
+        state.i18n.t(lang, "support-meeting-cancel-title"),
+        format!("/support/meetings/{}/cancel", meeting.id),
+        "support/cancel_meeting.html",
+        minijinja::context! {
+            csrf => user.csrf_token,
+            id => meeting.id,
+            kind => kind,
+            when => format!("{} {}–{}", format_date(start.date()), start.format("%H:%M"), end.format("%H:%M")),
+            reason => reason,
+            max_reason => meetings::MAX_CANCEL_REASON_CHARS,
+            error => error,
+        },
+        status,
+    ))
+}
+
+pub async fn cancel_form(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let meeting = meeting_for(&state, &id).await?;
+    let has_actions = !meetings::actions_of(&state.db, &[meeting.id])
+        .await
+        .map_err(AppError::internal)?
+        .is_empty();
+    if !meeting.can_cancel(has_actions) {
+        return refused_page(
+            &state,
+            lang,
+            &user,
+            &meeting,
+            "support-error-meeting-took-place",
+        )
+        .await;
+    }
+    cancel_page(&state, lang, &user, &meeting, "", None, StatusCode::OK).await
+}
+
+pub async fn cancel_submit(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    body: String,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let form = pairs(&body);
+    csrf::require_session_token(get(&form, "csrf"), &user)?;
+    let meeting = meeting_for(&state, &id).await?;
+    let reason = get(&form, "reason");
+    match meetings::cancel(
+        &crate::identity::context(&state),
+        &Actor::user(user.user_id, &ip),
+        user.user_id,
+        &state.geography(),
+        meeting.id,
+        reason,
+    )
+    .await
+    {
+        // Back to the meeting page, so that reloading it cannot send everything again.
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/{}/support/meetings/{}?done=cancelled",
+            lang.code(),
+            meeting.id
+        ))
+        .into_response()),
+        Err(error) if failure_status(&error) == StatusCode::CONFLICT => {
+            let message = error_text(&state, lang, &error)?;
+            meeting_page(
+                &state,
+                lang,
+                &user,
+                meeting.id,
+                None,
+                Some(message),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(error) => {
+            let message = error_text(&state, lang, &error)?;
+            cancel_page(
+                &state,
+                lang,
+                &user,
+                &meeting,
+                reason,
                 Some(message),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -707,6 +1124,8 @@ pub async fn municipality_file(
             }).collect::<Vec<_>>(),
             meetings => meeting_list.iter().map(|m| minijinja::context! {
                 id => m.id,
+                cancelled => m.is_cancelled(),
+                cancel_reason => m.cancel_reason,
                 kind => state.i18n.t(lang, &format!("support-meeting-kind-{}", m.kind)),
                 date => format_date(local_time(m.starts_at).date()),
                 report => m.report,

@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::domain::State;
 use super::ics;
 use super::service::{Request, SupportError};
 use super::store::{self, MeetingFilter, MeetingRow};
@@ -16,7 +17,7 @@ use crate::core::email;
 use crate::core::i18n::{Lang, format_date};
 use crate::core::text::{contains_national_number, nfc};
 use crate::geo::Geography;
-use crate::identity::service::Context;
+use crate::identity::service::{Account, Context};
 
 pub const KINDS: [&str; 5] = [
     "livcr-setup",
@@ -67,6 +68,9 @@ pub const PARTICIPANT_ROLES: [&str; 8] = [
 const MAX_REPORT_CHARS: usize = 20_000;
 const MAX_LINE_CHARS: usize = 200;
 const MAX_PARTICIPANTS: usize = 20;
+const MAX_STAFF: usize = 20;
+/// A cancellation reason is a sentence or two, sent to everyone invited.
+pub const MAX_CANCEL_REASON_CHARS: usize = 500;
 
 /// Someone who took part, by role and organisation; a name only with their consent.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -91,6 +95,28 @@ pub struct Meeting {
     pub topics: Vec<String>,
     pub handed_over: Vec<String>,
     pub report: String,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancelled_by: Option<i64>,
+    pub cancel_reason: String,
+}
+
+impl Meeting {
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled_at.is_some()
+    }
+
+    /// Its date, place, type and staff can still change: not cancelled, not begun, and no
+    /// report written yet.
+    pub fn can_change(&self, now: DateTime<Utc>) -> bool {
+        !self.is_cancelled() && self.report.is_empty() && self.starts_at > now
+    }
+
+    /// It can still be cancelled: not cancelled yet and nothing shows it took place (no
+    /// report, no follow-up actions). A meeting whose time has passed without taking place
+    /// may still be cancelled, so that its request goes back to be planned again.
+    pub fn can_cancel(&self, has_actions: bool) -> bool {
+        !self.is_cancelled() && self.report.is_empty() && !has_actions
+    }
 }
 
 fn split(list: &str) -> Vec<String> {
@@ -115,6 +141,9 @@ fn meeting_from_row(row: MeetingRow) -> Meeting {
         topics: split(&row.topics),
         handed_over: split(&row.handed_over),
         report: row.report,
+        cancelled_at: row.cancelled_at,
+        cancelled_by: row.cancelled_by,
+        cancel_reason: row.cancel_reason.unwrap_or_default(),
     }
 }
 
@@ -146,7 +175,8 @@ pub async fn meetings_at(db: &Db, places: &[String]) -> Result<Vec<Meeting>, Sup
         .collect())
 }
 
-/// A staff member's meetings starting between two instants.
+/// A staff member's meetings starting between two instants, cancelled ones left out: this
+/// is what the team view and the weekly digest announce.
 pub async fn meetings_between(
     db: &Db,
     user: i64,
@@ -158,6 +188,7 @@ pub async fn meetings_between(
             .await?
             .into_iter()
             .map(meeting_from_row)
+            .filter(|m| !m.is_cancelled())
             .collect();
     list.sort_by_key(|m| m.starts_at);
     Ok(list)
@@ -188,7 +219,7 @@ fn problem(field: &'static str, key: &'static str) -> SupportError {
     SupportError::Input(vec![super::domain::Problem { field, key }])
 }
 
-/// What staff type to plan a meeting.
+/// What staff type to plan a meeting, or to change its plan.
 pub struct NewMeeting {
     pub kind: String,
     pub starts_at: DateTime<Utc>,
@@ -199,16 +230,19 @@ pub struct NewMeeting {
     pub staff: Vec<i64>,
 }
 
-/// Plans a meeting for a request: checks it, moves the request to "scheduled" (when it is
-/// assigned), and sends the invitation with its `.ics` to the requester and the staff.
-pub async fn plan(
+/// A plan that passed the checks: the place detail as stored and the staff present.
+struct CheckedPlan {
+    place_detail: String,
+    staff: Vec<Account>,
+}
+
+/// The checks shared by planning and changing a meeting: a known type, an end after the
+/// start within a day, not in the past, a current place, and active Radix staff.
+async fn check_plan(
     ctx: &Context<'_>,
-    actor: &Actor,
-    user_id: i64,
     geography: &Geography,
-    req: &Request,
-    input: NewMeeting,
-) -> Result<i64, SupportError> {
+    input: &NewMeeting,
+) -> Result<CheckedPlan, SupportError> {
     if !KINDS.contains(&input.kind.as_str()) {
         return Err(problem("kind", "support-error-choice"));
     }
@@ -236,50 +270,171 @@ pub async fn plan(
     if !place_ok {
         return Err(problem("place_code", "support-error-place"));
     }
-    let detail = nfc(input.place_detail.trim());
-    if detail.chars().count() > MAX_LINE_CHARS || contains_national_number(&detail) {
+    let place_detail = nfc(input.place_detail.trim());
+    if place_detail.chars().count() > MAX_LINE_CHARS || contains_national_number(&place_detail) {
         return Err(problem("place_detail", "support-error-too-long"));
     }
-    if input.staff.is_empty() {
+    let mut ids = input.staff.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() || ids.len() > MAX_STAFF {
         return Err(problem("staff", "support-error-advisor"));
     }
-    let mut staff_accounts = vec![];
-    for id in &input.staff {
-        let account = crate::identity::service::account_by_id(ctx.db, *id)
+    let mut staff = vec![];
+    for id in ids {
+        let account = crate::identity::service::account_by_id(ctx.db, id)
             .await
             .map_err(|_| problem("staff", "support-error-advisor"))?;
         if account.status != "active" || account.role == crate::core::auth::Role::Municipal {
             return Err(problem("staff", "support-error-advisor"));
         }
-        staff_accounts.push(account);
+        staff.push(account);
     }
-    let uid = format!("{}@radix", random_token());
-    let row = MeetingRow {
+    Ok(CheckedPlan {
+        place_detail,
+        staff,
+    })
+}
+
+/// Someone who receives the invitations of a meeting and their updates.
+struct Recipient {
+    address: String,
+    lang: Lang,
+    name: String,
+    requester: bool,
+}
+
+/// The requesters of `requests` (a valid address, once each) and then the staff present:
+/// the people an invitation, its changes and its cancellation go to.
+fn recipients(requests: &[Request], staff: &[Account]) -> Vec<Recipient> {
+    let mut list: Vec<Recipient> = vec![];
+    for req in requests {
+        if email::is_valid_address(&req.requester_email)
+            && !list.iter().any(|r| r.address == req.requester_email)
+        {
+            list.push(Recipient {
+                address: req.requester_email.clone(),
+                lang: req.language,
+                name: req.requester_name.clone(),
+                requester: true,
+            });
+        }
+    }
+    for account in staff {
+        list.push(Recipient {
+            address: account.email.clone(),
+            lang: account.language,
+            name: account.display_name.clone(),
+            requester: false,
+        });
+    }
+    list
+}
+
+/// How an email about a meeting updates the recipient's calendar.
+#[derive(Clone, Copy, PartialEq)]
+enum CalendarMethod {
+    /// A new or updated event.
+    Request,
+    /// The event is off (the meeting was cancelled, or the recipient no longer attends).
+    Cancel,
+}
+
+/// An email about a meeting in the recipient's language, with the `.ics` that puts it in
+/// (or takes it out of) their calendar: `key` names the text, `extra` adds to its arguments.
+#[allow(clippy::too_many_arguments)]
+fn calendar_email(
+    ctx: &Context<'_>,
+    geography: &Geography,
+    to: &Recipient,
+    key: &str,
+    method: CalendarMethod,
+    meeting: &MeetingRow,
+    reference: &str,
+    extra: &[(&str, String)],
+) -> email::OutgoingEmail {
+    let lang = to.lang;
+    let place = place_label(ctx, geography, lang, meeting);
+    let summary = invitation_summary(ctx, lang, &meeting.kind, reference);
+    let (method_code, attachment_name) = match method {
+        CalendarMethod::Request => ("REQUEST", "invitation.ics"),
+        CalendarMethod::Cancel => ("CANCEL", "cancellation.ics"),
+    };
+    let body = ics::calendar(
+        "Radix",
+        Some(method_code),
+        &[ics::Event {
+            uid: &meeting.uid,
+            sequence: meeting.sequence,
+            starts_at: meeting.starts_at,
+            ends_at: meeting.ends_at,
+            summary: &summary,
+            location: &place,
+            description: &ctx.i18n.t(lang, "support-ics-description"),
+            stamp: ctx.now,
+            cancelled: method == CalendarMethod::Cancel,
+        }],
+    );
+    let mut args = vec![
+        ("name", to.name.clone()),
+        ("reference", reference.to_string()),
+        ("when", when_text(meeting.starts_at, meeting.ends_at)),
+        ("place", place),
+    ];
+    args.extend(extra.iter().cloned());
+    let mut message = email::compose(ctx.i18n, lang, &to.address, key, &args, None);
+    message.attachment = Some(email::Attachment {
+        name: attachment_name.into(),
+        content_type: format!("text/calendar; method={method_code}; charset=utf-8"),
+        body,
+    });
+    message
+}
+
+/// A meeting's date and hours in Belgian time, as emails give them.
+fn when_text(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> String {
+    format!(
+        "{} {}–{}",
+        format_date(local(starts_at).date()),
+        local(starts_at).format("%H:%M"),
+        local(ends_at).format("%H:%M")
+    )
+}
+
+/// Plans a meeting for a request: checks it, moves the request to "scheduled" (when it is
+/// assigned), and sends the invitation with its `.ics` to the requester and the staff.
+pub async fn plan(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    user_id: i64,
+    geography: &Geography,
+    req: &Request,
+    input: NewMeeting,
+) -> Result<i64, SupportError> {
+    let checked = check_plan(ctx, geography, &input).await?;
+    let staff_ids: Vec<i64> = checked.staff.iter().map(|a| a.id).collect();
+    let mut row = MeetingRow {
         id: 0,
-        uid: uid.clone(),
+        uid: format!("{}@radix", random_token()),
         sequence: 0,
         kind: input.kind.clone(),
         starts_at: input.starts_at,
         ends_at: input.ends_at,
         place_kind: input.place_kind.clone(),
         place_code: input.place_code.clone(),
-        place_detail: detail.clone(),
+        place_detail: checked.place_detail.clone(),
         participants: "[]".into(),
         topics: String::new(),
         handed_over: String::new(),
         report: String::new(),
+        cancelled_at: None,
+        cancelled_by: None,
+        cancel_reason: None,
     };
-    let place_name = place_label(ctx, geography, req.language, &row);
     let mut tx = ctx.db.begin().await?;
-    let id = store::insert_meeting(
-        &mut tx,
-        &row,
-        &[req.id],
-        &input.staff,
-        Some(user_id),
-        ctx.now,
-    )
-    .await?;
+    let id =
+        store::insert_meeting(&mut tx, &row, &[req.id], &staff_ids, Some(user_id), ctx.now).await?;
+    row.id = id;
     let local_date = local(input.starts_at).date();
     if super::domain::transition(req.state, super::domain::Action::Schedule).is_some() {
         store::set_state(
@@ -296,61 +451,17 @@ pub async fn plan(
         .await?;
         store::mark_first_answer(&mut tx, req.id, ctx.now).await?;
     }
-    let mut recipients: Vec<(String, Lang, String)> = vec![];
-    if email::is_valid_address(&req.requester_email) {
-        recipients.push((
-            req.requester_email.clone(),
-            req.language,
-            req.requester_name.clone(),
-        ));
-    }
-    for account in &staff_accounts {
-        recipients.push((
-            account.email.clone(),
-            account.language,
-            account.display_name.clone(),
-        ));
-    }
-    for (address, lang, name) in recipients {
-        let summary = invitation_summary(ctx, lang, &input.kind, &req.reference);
-        let when = format!(
-            "{} {}–{}",
-            format_date(local_date),
-            local(input.starts_at).format("%H:%M"),
-            local(input.ends_at).format("%H:%M")
-        );
-        let body = ics::calendar(
-            "Radix",
-            Some("REQUEST"),
-            &[ics::Event {
-                uid: &uid,
-                sequence: 0,
-                starts_at: input.starts_at,
-                ends_at: input.ends_at,
-                summary: &summary,
-                location: &place_name,
-                description: &ctx.i18n.t(lang, "support-ics-description"),
-                stamp: ctx.now,
-            }],
-        );
-        let mut message = email::compose(
-            ctx.i18n,
-            lang,
-            &address,
+    for to in recipients(std::slice::from_ref(req), &checked.staff) {
+        let message = calendar_email(
+            ctx,
+            geography,
+            &to,
             "email-support-invitation",
-            &[
-                ("name", name),
-                ("reference", req.reference.clone()),
-                ("when", when),
-                ("place", place_name.clone()),
-            ],
-            None,
+            CalendarMethod::Request,
+            &row,
+            &req.reference,
+            &[],
         );
-        message.attachment = Some(email::Attachment {
-            name: "invitation.ics".into(),
-            content_type: "text/calendar; method=REQUEST; charset=utf-8".into(),
-            body,
-        });
         email::enqueue(&mut tx, &message, ctx.now).await?;
     }
     audit::record(
@@ -367,6 +478,332 @@ pub async fn plan(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The requests a meeting answers, as pages and emails need them.
+async fn requests_of(db: &Db, ids: &[i64]) -> Result<Vec<Request>, SupportError> {
+    let mut requests = vec![];
+    for id in ids {
+        requests.push(super::service::request(db, *id).await?);
+    }
+    Ok(requests)
+}
+
+fn references(requests: &[Request]) -> String {
+    requests
+        .iter()
+        .map(|r| r.reference.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A step a meeting no longer allows: the whole step is refused, no field is to blame.
+fn refused(key: &'static str) -> SupportError {
+    problem(REFUSED_FIELD, key)
+}
+
+/// The field name of `refused` problems (pages answer them with 409 Conflict).
+pub const REFUSED_FIELD: &str = "meeting";
+
+fn refuse_if_cancelled(meeting: &Meeting) -> Result<(), SupportError> {
+    if meeting.is_cancelled() {
+        Err(refused("support-error-meeting-cancelled"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Changes a planned meeting (date and hours, place, type, staff present) before it takes
+/// place: the same checks as planning, one sequence number further, and an updated
+/// invitation (same UID) to the requesters and the staff present. Staff no longer present
+/// receive a cancellation of their copy.
+pub async fn change(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    geography: &Geography,
+    meeting_id: i64,
+    input: NewMeeting,
+) -> Result<(), SupportError> {
+    let current = meeting(ctx.db, meeting_id).await?;
+    refuse_if_cancelled(&current)?;
+    if !current.can_change(ctx.now) {
+        return Err(refused("support-error-meeting-held"));
+    }
+    let checked = check_plan(ctx, geography, &input).await?;
+    let (request_ids, old_staff) = store::meeting_links(ctx.db, meeting_id).await?;
+    let requests = requests_of(ctx.db, &request_ids).await?;
+    let mut removed = vec![];
+    for id in old_staff
+        .iter()
+        .filter(|id| !checked.staff.iter().any(|a| a.id == **id))
+    {
+        // An account that no longer exists has no calendar to tidy up.
+        if let Ok(account) = crate::identity::service::account_by_id(ctx.db, *id).await {
+            removed.push(account);
+        }
+    }
+    let staff_ids: Vec<i64> = checked.staff.iter().map(|a| a.id).collect();
+    let row = MeetingRow {
+        id: meeting_id,
+        uid: current.uid.clone(),
+        sequence: current.sequence + 1,
+        kind: input.kind.clone(),
+        starts_at: input.starts_at,
+        ends_at: input.ends_at,
+        place_kind: input.place_kind.clone(),
+        place_code: input.place_code.clone(),
+        place_detail: checked.place_detail.clone(),
+        participants: "[]".into(),
+        topics: String::new(),
+        handed_over: String::new(),
+        report: String::new(),
+        cancelled_at: None,
+        cancelled_by: None,
+        cancel_reason: None,
+    };
+    let reference = references(&requests);
+    let mut tx = ctx.db.begin().await?;
+    let plan = store::MeetingPlan {
+        kind: &row.kind,
+        starts_at: row.starts_at,
+        ends_at: row.ends_at,
+        place_kind: &row.place_kind,
+        place_code: &row.place_code,
+        place_detail: &row.place_detail,
+    };
+    if !store::change_meeting(
+        &mut tx,
+        meeting_id,
+        current.sequence,
+        &plan,
+        &staff_ids,
+        ctx.now,
+    )
+    .await?
+    {
+        return Err(SupportError::NotNow);
+    }
+    // The request's planned date follows its meeting, as when it was planned.
+    let local_date = local(row.starts_at).date();
+    for req in requests
+        .iter()
+        .filter(|r| r.state == super::domain::State::Scheduled)
+    {
+        store::set_state(
+            &mut tx,
+            req.id,
+            "scheduled",
+            "scheduled",
+            store::Change {
+                planned_on: Some(local_date),
+                ..Default::default()
+            },
+            ctx.now,
+        )
+        .await?;
+    }
+    for to in recipients(&requests, &checked.staff) {
+        let message = calendar_email(
+            ctx,
+            geography,
+            &to,
+            "email-support-meeting-changed",
+            CalendarMethod::Request,
+            &row,
+            &reference,
+            &[],
+        );
+        email::enqueue(&mut tx, &message, ctx.now).await?;
+    }
+    for to in recipients(&[], &removed) {
+        let message = calendar_email(
+            ctx,
+            geography,
+            &to,
+            "email-support-meeting-removed",
+            CalendarMethod::Cancel,
+            &row,
+            &reference,
+            &[],
+        );
+        email::enqueue(&mut tx, &message, ctx.now).await?;
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        Entry {
+            action: "support.meeting.change",
+            entity_type: "support_meeting",
+            entity_id: meeting_id.to_string(),
+            details: json!({
+                "sequence": row.sequence,
+                "starts_at": row.starts_at,
+                "ends_at": row.ends_at,
+                "kind": row.kind,
+                "place_kind": row.place_kind,
+                "staff": staff_ids,
+            }),
+        },
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Cancels a planned meeting with a reason: one sequence number further, a cancellation
+/// (same UID, METHOD:CANCEL) to the requesters and the staff present, and each request it
+/// answered back to "assigned" when it waits for no other meeting.
+pub async fn cancel(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    user_id: i64,
+    geography: &Geography,
+    meeting_id: i64,
+    reason: &str,
+) -> Result<(), SupportError> {
+    let current = meeting(ctx.db, meeting_id).await?;
+    refuse_if_cancelled(&current)?;
+    let has_actions = !actions_of(ctx.db, &[meeting_id]).await?.is_empty();
+    if !current.can_cancel(has_actions) {
+        return Err(refused("support-error-meeting-took-place"));
+    }
+    let reason = nfc(reason.trim());
+    if reason.is_empty() {
+        return Err(problem("reason", "support-error-cancel-reason"));
+    }
+    if reason.chars().count() > MAX_CANCEL_REASON_CHARS
+        || reason
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r')
+    {
+        return Err(problem("reason", "support-error-too-long"));
+    }
+    if contains_national_number(&reason) {
+        return Err(problem("reason", "support-error-personal-data"));
+    }
+    let (request_ids, staff_ids) = store::meeting_links(ctx.db, meeting_id).await?;
+    let requests = requests_of(ctx.db, &request_ids).await?;
+    let mut staff = vec![];
+    for id in &staff_ids {
+        if let Ok(account) = crate::identity::service::account_by_id(ctx.db, *id).await {
+            staff.push(account);
+        }
+    }
+    // A request goes back to be planned only when no other meeting is still ahead for it.
+    let mut back_to_assigned = vec![];
+    for req in &requests {
+        if super::domain::transition(req.state, super::domain::Action::Unschedule).is_none() {
+            continue;
+        }
+        let other_ahead = meetings_of_request(ctx.db, req.id)
+            .await?
+            .iter()
+            .any(|m| m.id != meeting_id && !m.is_cancelled() && m.ends_at > ctx.now);
+        if !other_ahead {
+            back_to_assigned.push(req);
+        }
+    }
+    let row = MeetingRow {
+        id: meeting_id,
+        uid: current.uid.clone(),
+        sequence: current.sequence + 1,
+        kind: current.kind.clone(),
+        starts_at: current.starts_at,
+        ends_at: current.ends_at,
+        place_kind: current.place_kind.clone(),
+        place_code: current.place_code.clone(),
+        place_detail: current.place_detail.clone(),
+        participants: "[]".into(),
+        topics: String::new(),
+        handed_over: String::new(),
+        report: String::new(),
+        cancelled_at: Some(ctx.now),
+        cancelled_by: Some(user_id),
+        cancel_reason: Some(reason.clone()),
+    };
+    let reference = references(&requests);
+    let mut tx = ctx.db.begin().await?;
+    if !store::cancel_meeting(
+        &mut tx,
+        meeting_id,
+        current.sequence,
+        user_id,
+        &reason,
+        ctx.now,
+    )
+    .await?
+    {
+        return Err(SupportError::NotNow);
+    }
+    for req in back_to_assigned {
+        // The step of the request's state machine, audited like every other one. The
+        // requester is not sent the usual "your request is now …" email: the cancellation
+        // below, in the same transaction, already tells them and says the request stays
+        // open; a second email about the same event would only confuse.
+        if store::set_state(
+            &mut tx,
+            req.id,
+            req.state.code(),
+            State::Assigned.code(),
+            store::Change::default(),
+            ctx.now,
+        )
+        .await?
+        {
+            store::clear_planned_on(&mut tx, req.id).await?;
+            audit::record(
+                &mut tx,
+                actor,
+                Entry {
+                    action: "support.request.transition",
+                    entity_type: "support_request",
+                    entity_id: req.id.to_string(),
+                    details: json!({
+                        "action": super::domain::Action::Unschedule.code(),
+                        "from": req.state.code(),
+                        "to": State::Assigned.code(),
+                        "meeting": meeting_id,
+                    }),
+                },
+                ctx.now,
+            )
+            .await?;
+        }
+    }
+    for to in recipients(&requests, &staff) {
+        let key = if to.requester {
+            "email-support-meeting-cancelled"
+        } else {
+            "email-support-meeting-cancelled-staff"
+        };
+        let message = calendar_email(
+            ctx,
+            geography,
+            &to,
+            key,
+            CalendarMethod::Cancel,
+            &row,
+            &reference,
+            &[("reason", reason.clone())],
+        );
+        email::enqueue(&mut tx, &message, ctx.now).await?;
+    }
+    // The reason stays with the meeting; the audit trail records the step, not free text.
+    audit::record(
+        &mut tx,
+        actor,
+        Entry {
+            action: "support.meeting.cancel",
+            entity_type: "support_meeting",
+            entity_id: meeting_id.to_string(),
+            details: json!({ "sequence": row.sequence, "requests": request_ids }),
+        },
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 fn local(at: DateTime<Utc>) -> chrono::NaiveDateTime {
@@ -439,6 +876,7 @@ pub async fn save_report(
     meeting_id: i64,
     report: Report,
 ) -> Result<(), SupportError> {
+    refuse_if_cancelled(&meeting(ctx.db, meeting_id).await?)?;
     let text = nfc(report.report.trim());
     if text.chars().count() > MAX_REPORT_CHARS {
         return Err(problem("report", "support-error-too-long"));
@@ -555,6 +993,7 @@ pub async fn add_action(
     owner: Option<i64>,
     due_on: NaiveDate,
 ) -> Result<(), SupportError> {
+    refuse_if_cancelled(meeting)?;
     let description = nfc(description.trim());
     if description.is_empty() {
         return Err(problem("description", "support-error-required"));
@@ -626,6 +1065,14 @@ pub async fn send_due_reminders(ctx: &Context<'_>) -> Result<usize, SupportError
         let Some(owner) = action.owner_user_id else {
             continue;
         };
+        // Actions follow a meeting that took place, so a cancelled one has none; should
+        // one be there all the same, nobody is chased for it.
+        if store::meeting(ctx.db, action.meeting_id)
+            .await?
+            .is_none_or(|m| m.cancelled_at.is_some())
+        {
+            continue;
+        }
         let Ok(account) = crate::identity::service::account_by_id(ctx.db, owner).await else {
             continue;
         };
@@ -750,6 +1197,8 @@ pub async fn feed(
             location: &places[i],
             description: "",
             stamp: ctx.now,
+            // Kept with STATUS:CANCELLED so that subscribed calendars drop the event.
+            cancelled: r.cancelled_at.is_some(),
         })
         .collect();
     let name = ctx.i18n.t(

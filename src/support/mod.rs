@@ -58,6 +58,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/{lang}/support/requests/{list}", get(routes::team_list))
         .route(
+            "/{lang}/support/meetings/{id}/change",
+            get(meeting_routes::change_form).post(meeting_routes::change_submit),
+        )
+        .route(
+            "/{lang}/support/meetings/{id}/cancel",
+            get(meeting_routes::cancel_form).post(meeting_routes::cancel_submit),
+        )
+        .route(
             "/{lang}/support/municipalities/{nis}",
             get(meeting_routes::municipality_file),
         )

@@ -1054,6 +1054,7 @@ async fn staff_page(
             let start = m.starts_at + crate::core::clock::brussels_offset(m.starts_at);
             minijinja::context! {
                 id => m.id,
+                cancelled => m.is_cancelled(),
                 kind => state.i18n.t(lang, &format!("support-meeting-kind-{}", m.kind)),
                 when => format!("{} {}", format_date(start.date_naive()), start.format("%H:%M")),
             }

@@ -525,7 +525,8 @@ pub async fn act(
 ) -> Result<State, SupportError> {
     let allowed_for_role = match action {
         Action::Withdraw => !who.staff,
-        Action::Confirm => false,
+        // Only cancelling the meeting does this, so that everyone invited is told.
+        Action::Confirm | Action::Unschedule => false,
         _ => who.staff,
     };
     if !allowed_for_role {

@@ -634,6 +634,9 @@ enum SupportMeeting {
     CreatedBy,
     CreatedAt,
     UpdatedAt,
+    CancelledAt,
+    CancelledBy,
+    CancelReason,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -686,7 +689,17 @@ pub(super) struct MeetingRow {
     pub topics: String,
     pub handed_over: String,
     pub report: String,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancelled_by: Option<i64>,
+    pub cancel_reason: Option<String>,
 }
+
+/// Read with every meeting, never written by `insert_meeting`.
+const CANCELLATION_COLUMNS: [SupportMeeting; 3] = [
+    SupportMeeting::CancelledAt,
+    SupportMeeting::CancelledBy,
+    SupportMeeting::CancelReason,
+];
 
 const MEETING_COLUMNS: [SupportMeeting; 13] = [
     SupportMeeting::Id,
@@ -772,6 +785,7 @@ pub(super) async fn meeting(db: &Db, id: i64) -> Result<Option<MeetingRow>, DbEr
     db.fetch_optional(
         &Query::select()
             .columns(MEETING_COLUMNS)
+            .columns(CANCELLATION_COLUMNS)
             .from(SupportMeeting::Table)
             .and_where(Expr::col(SupportMeeting::Id).eq(id))
             .to_owned(),
@@ -799,6 +813,7 @@ pub(super) async fn meetings(
     let mut statement = Query::select();
     statement
         .columns(MEETING_COLUMNS.map(|c| (SupportMeeting::Table, c)))
+        .columns(CANCELLATION_COLUMNS.map(|c| (SupportMeeting::Table, c)))
         .from(SupportMeeting::Table)
         .order_by(
             (SupportMeeting::Table, SupportMeeting::StartsAt),
@@ -941,6 +956,116 @@ pub(super) async fn update_report(
             .value(SupportMeeting::Participants, participants)
             .value(SupportMeeting::UpdatedAt, now.trunc_subsecs(6))
             .and_where(Expr::col(SupportMeeting::Id).eq(id))
+            .to_owned(),
+    )
+    .await?;
+    bump_revision(tx).await
+}
+
+/// What changing a planned meeting may alter (its staff are replaced alongside).
+pub(super) struct MeetingPlan<'a> {
+    pub kind: &'a str,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub place_kind: &'a str,
+    pub place_code: &'a str,
+    pub place_detail: &'a str,
+}
+
+/// Writes a changed plan and the staff present, one sequence number further; false when the
+/// meeting was changed, cancelled or reported on since it was read at `read_sequence`.
+pub(super) async fn change_meeting(
+    tx: &mut Tx,
+    id: i64,
+    read_sequence: i64,
+    plan: &MeetingPlan<'_>,
+    staff: &[i64],
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let changed = tx
+        .execute(
+            &Query::update()
+                .table(SupportMeeting::Table)
+                .value(SupportMeeting::Kind, plan.kind)
+                .value(SupportMeeting::StartsAt, plan.starts_at.trunc_subsecs(0))
+                .value(SupportMeeting::EndsAt, plan.ends_at.trunc_subsecs(0))
+                .value(SupportMeeting::PlaceKind, plan.place_kind)
+                .value(SupportMeeting::PlaceCode, plan.place_code)
+                .value(SupportMeeting::PlaceDetail, plan.place_detail)
+                .value(SupportMeeting::Sequence, read_sequence + 1)
+                .value(SupportMeeting::UpdatedAt, now.trunc_subsecs(6))
+                .and_where(Expr::col(SupportMeeting::Id).eq(id))
+                .and_where(Expr::col(SupportMeeting::Sequence).eq(read_sequence))
+                .and_where(Expr::col(SupportMeeting::CancelledAt).is_null())
+                .and_where(Expr::col(SupportMeeting::Report).eq(""))
+                .to_owned(),
+        )
+        .await?;
+    if changed != 1 {
+        return Ok(false);
+    }
+    tx.execute(
+        &Query::delete()
+            .from_table(SupportMeetingStaff::Table)
+            .and_where(Expr::col(SupportMeetingStaff::MeetingId).eq(id))
+            .to_owned(),
+    )
+    .await?;
+    for user in staff {
+        tx.execute(
+            &Query::insert()
+                .into_table(SupportMeetingStaff::Table)
+                .columns([SupportMeetingStaff::MeetingId, SupportMeetingStaff::UserId])
+                .values_panic([id.into(), (*user).into()])
+                .to_owned(),
+        )
+        .await?;
+    }
+    bump_revision(tx).await?;
+    Ok(true)
+}
+
+/// Marks a meeting cancelled, one sequence number further; false when it was changed,
+/// cancelled or reported on since it was read at `read_sequence`.
+pub(super) async fn cancel_meeting(
+    tx: &mut Tx,
+    id: i64,
+    read_sequence: i64,
+    cancelled_by: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let now = now.trunc_subsecs(6);
+    let cancelled = tx
+        .execute(
+            &Query::update()
+                .table(SupportMeeting::Table)
+                .value(SupportMeeting::CancelledAt, now)
+                .value(SupportMeeting::CancelledBy, cancelled_by)
+                .value(SupportMeeting::CancelReason, reason)
+                .value(SupportMeeting::Sequence, read_sequence + 1)
+                .value(SupportMeeting::UpdatedAt, now)
+                .and_where(Expr::col(SupportMeeting::Id).eq(id))
+                .and_where(Expr::col(SupportMeeting::Sequence).eq(read_sequence))
+                .and_where(Expr::col(SupportMeeting::CancelledAt).is_null())
+                .and_where(Expr::col(SupportMeeting::Report).eq(""))
+                .to_owned(),
+        )
+        .await?
+        == 1;
+    if cancelled {
+        bump_revision(tx).await?;
+    }
+    Ok(cancelled)
+}
+
+/// A request back to "assigned" after its meeting was cancelled has no planned date any more.
+pub(super) async fn clear_planned_on(tx: &mut Tx, request_id: i64) -> Result<(), DbError> {
+    tx.execute(
+        &Query::update()
+            .table(SupportRequest::Table)
+            .value(SupportRequest::PlannedOn, Option::<NaiveDate>::None)
+            .and_where(Expr::col(SupportRequest::Id).eq(request_id))
             .to_owned(),
     )
     .await?;
@@ -1276,6 +1401,9 @@ pub(super) async fn seed_load(
                 topics: "legal-framework".into(),
                 handed_over: String::new(),
                 report: "Load test report.".into(),
+                cancelled_at: None,
+                cancelled_by: None,
+                cancel_reason: None,
             };
             let staff: Vec<i64> = advisors
                 .get(i % advisors.len().max(1))

@@ -282,6 +282,9 @@ pub async fn import(
             topics: visit.topics.join(","),
             handed_over: String::new(),
             report: visit.report.clone(),
+            cancelled_at: None,
+            cancelled_by: None,
+            cancel_reason: None,
         };
         store::insert_meeting(&mut tx, &row, &[], &[], None, now).await?;
     }

@@ -2204,6 +2204,18 @@ async function supportAdvisorHandles(page, base, req) {
     return problems;
   });
   if (!meetingPath) return '';
+  const meetingControls = async () => {
+    const counts = {};
+    for (const step of ['change', 'cancel']) counts[step] = await page.locator(`main a[href="${meetingPath}/${step}"]`).count();
+    return counts;
+  };
+  await check(`support: ${meetingPath} offers to change and to cancel the meeting before it takes place`, async () => {
+    const problems = [];
+    for (const [step, count] of Object.entries(await meetingControls())) {
+      if (count !== 1) problems.push(`${count} links to ${meetingPath}/${step}, expected 1`);
+    }
+    return problems;
+  });
   await auditShownPage(page, `[nl] support: meeting ${meetingPath} just planned`, {
     url: `${base}${meetingPath}`,
     response,
@@ -2230,6 +2242,9 @@ async function supportAdvisorHandles(page, base, req) {
     if (!(await page.isChecked('#topic-legal-framework'))) problems.push('#topic-legal-framework is no longer checked');
     if ((await page.inputValue('#participant_role_0')) !== 'prevention') problems.push(`#participant_role_0 is "${await page.inputValue('#participant_role_0')}"`);
     if ((await page.inputValue('#participant_organisation_0')) !== SUPPORT.participantOrganisation) problems.push('#participant_organisation_0 does not show the saved organisation');
+    for (const [step, count] of Object.entries(await meetingControls())) {
+      if (count !== 0) problems.push(`a meeting with a report still links to ${meetingPath}/${step}`);
+    }
     problems.push(...hygieneProblems());
     return problems;
   });

@@ -6,6 +6,7 @@ mod content;
 mod geo;
 mod i18n;
 mod identity;
+mod meeting_changes;
 mod platform;
 mod registry;
 mod support;

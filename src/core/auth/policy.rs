@@ -161,6 +161,26 @@ pub const ROUTES: &[RoutePolicy] = &[
     ),
     route(
         "GET",
+        "/{lang}/support/meetings/{id}/change",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "POST",
+        "/{lang}/support/meetings/{id}/change",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "GET",
+        "/{lang}/support/meetings/{id}/cancel",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "POST",
+        "/{lang}/support/meetings/{id}/cancel",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "GET",
         "/{lang}/support/municipalities/{nis}",
         Access::Permission(Permission::HandleRequests),
     ),
