@@ -72,6 +72,8 @@ pub struct StateInner {
     pub boundary_cache: RwLock<Option<(i64, Arc<Boundaries>)>>,
     /// The support team's counts and lists, by support revision.
     pub support_team: support::team::TeamCache,
+    /// Municipality files, by support revision.
+    pub support_files: support::file::FileCache,
 }
 
 impl Deref for AppState {
@@ -273,6 +275,7 @@ impl App {
             cartography_cache: core::web::cache::PageCache::with_capacity(64),
             boundary_cache: RwLock::new(None),
             support_team: support::team::TeamCache::default(),
+            support_files: support::file::FileCache::default(),
         })))
     }
 }

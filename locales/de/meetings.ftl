@@ -65,6 +65,7 @@ support-error-place = Wählen Sie einen Ort unter den Gemeinden und Polizeizonen
 support-error-due-before-meeting = Das Fälligkeitsdatum kann nicht vor dem Treffen liegen.
 support-error-consent = Bestätigen Sie, dass die genannten Personen zugestimmt haben, oder lassen Sie die Namen leer.
 support-upcoming-title = Meine Treffen in den nächsten zwei Wochen
+support-upcoming-more = Hier stehen nur Ihre nächsten { $shown } Termine; Ihr Kalender-Feed enthält alle.
 support-my-actions-title = Meine offenen Folgemaßnahmen
 support-calendar-title = Kalenderabonnements
 support-calendar-intro = Abonnieren Sie Ihre Treffen oder die des ganzen Teams in Ihrer Kalenderanwendung. Die Adressen sind geheim: Wer sie hat, kann die Treffen lesen. Wenn Sie neue Adressen erstellen, werden die alten ungültig.

@@ -65,6 +65,7 @@ support-error-place = Choose a place among the request's municipalities and poli
 support-error-due-before-meeting = The due date cannot lie before the meeting.
 support-error-consent = Confirm that the people named agreed, or leave the names empty.
 support-upcoming-title = My meetings in the next two weeks
+support-upcoming-more = Only your next { $shown } meetings are listed here; your calendar feed holds them all.
 support-my-actions-title = My open follow-up actions
 support-calendar-title = Calendar feeds
 support-calendar-intro = Subscribe to your meetings, or the whole team's, in your calendar application. The addresses are secret: anyone who has them can read the meetings. Creating new addresses ends the old ones.

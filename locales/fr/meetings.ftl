@@ -65,6 +65,7 @@ support-error-place = Choisissez un lieu parmi les communes et les zones de poli
 support-error-due-before-meeting = L’échéance ne peut pas être antérieure à la réunion.
 support-error-consent = Confirmez que les personnes nommées ont donné leur accord, ou laissez les noms vides.
 support-upcoming-title = Mes réunions des deux prochaines semaines
+support-upcoming-more = Seules vos { $shown } prochaines réunions figurent ici ; votre flux d'agenda les contient toutes.
 support-my-actions-title = Mes actions de suivi ouvertes
 support-calendar-title = Abonnements de calendrier
 support-calendar-intro = Abonnez-vous à vos réunions, ou à celles de toute l’équipe, dans votre application de calendrier. Les adresses sont secrètes : toute personne qui les possède peut lire les réunions. La création de nouvelles adresses désactive les anciennes.

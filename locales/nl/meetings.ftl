@@ -65,6 +65,7 @@ support-error-place = Kies een plaats uit de gemeenten en politiezones van de aa
 support-error-due-before-meeting = De uiterste datum kan niet vóór de vergadering liggen.
 support-error-consent = Bevestig dat de vermelde personen ermee hebben ingestemd, of laat de namen leeg.
 support-upcoming-title = Mijn vergaderingen in de komende twee weken
+support-upcoming-more = Hier staan alleen uw volgende { $shown } vergaderingen; uw agendafeed bevat ze allemaal.
 support-my-actions-title = Mijn openstaande opvolgingsacties
 support-calendar-title = Agenda-abonnementen
 support-calendar-intro = Abonneer u in uw agendatoepassing op uw vergaderingen of op die van het hele team. De adressen zijn geheim: wie ze heeft, kan de vergaderingen lezen. Als u nieuwe adressen aanmaakt, werken de oude niet meer.

@@ -138,14 +138,26 @@ pub async fn account_by_id(db: &Db, id: i64) -> Result<Account, IdentityError> {
 }
 
 pub async fn list_accounts(db: &Db) -> Result<Vec<Account>, IdentityError> {
+    // Three queries whatever the number of accounts.
     let rows = store::list_users(db, 1000).await?;
-    let mut accounts = Vec::with_capacity(rows.len());
-    for row in rows {
-        let municipalities = store::municipalities_of(db, row.id).await?;
-        let portfolio = store::portfolio_of(db, row.id).await?;
-        accounts.push(account(row, municipalities, portfolio));
+    let mut memberships: std::collections::HashMap<i64, Vec<String>> =
+        std::collections::HashMap::new();
+    for (user, nis) in store::all_memberships(db).await? {
+        memberships.entry(user).or_default().push(nis);
     }
-    Ok(accounts)
+    let mut portfolios: std::collections::HashMap<i64, Vec<String>> =
+        std::collections::HashMap::new();
+    for (user, area) in store::all_portfolios(db).await? {
+        portfolios.entry(user).or_default().push(area);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let municipalities = memberships.remove(&row.id).unwrap_or_default();
+            let portfolio = portfolios.remove(&row.id).unwrap_or_default();
+            account(row, municipalities, portfolio)
+        })
+        .collect())
 }
 
 /// Input for a new account.

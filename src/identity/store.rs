@@ -219,6 +219,30 @@ pub(super) async fn municipalities_of(db: &Db, user_id: i64) -> Result<Vec<Strin
         .collect())
 }
 
+/// Every (user, municipality) membership, in user then NIS order.
+pub(super) async fn all_memberships(db: &Db) -> Result<Vec<(i64, String)>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct MembershipRow {
+        user_id: i64,
+        nis: String,
+    }
+    let query = Query::select()
+        .columns([
+            IdentityUserMunicipality::UserId,
+            IdentityUserMunicipality::Nis,
+        ])
+        .from(IdentityUserMunicipality::Table)
+        .order_by(IdentityUserMunicipality::UserId, Order::Asc)
+        .order_by(IdentityUserMunicipality::Nis, Order::Asc)
+        .to_owned();
+    Ok(db
+        .fetch_all::<MembershipRow>(&query)
+        .await?
+        .into_iter()
+        .map(|r| (r.user_id, r.nis))
+        .collect())
+}
+
 pub(super) async fn user_by_email_key(
     db: &Db,
     email_key: &str,
@@ -723,6 +747,30 @@ pub(super) async fn set_portfolio(
         areas,
     )
     .await
+}
+
+/// Every (user, area) of the advisors' portfolios, in user then area order.
+pub(super) async fn all_portfolios(db: &Db) -> Result<Vec<(i64, String)>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct AreaRow {
+        user_id: i64,
+        area_code: String,
+    }
+    let query = Query::select()
+        .columns([
+            IdentityUserPortfolio::UserId,
+            IdentityUserPortfolio::AreaCode,
+        ])
+        .from(IdentityUserPortfolio::Table)
+        .order_by(IdentityUserPortfolio::UserId, Order::Asc)
+        .order_by(IdentityUserPortfolio::AreaCode, Order::Asc)
+        .to_owned();
+    Ok(db
+        .fetch_all::<AreaRow>(&query)
+        .await?
+        .into_iter()
+        .map(|r| (r.user_id, r.area_code))
+        .collect())
 }
 
 pub(super) async fn portfolio_of(db: &Db, user_id: i64) -> Result<Vec<String>, DbError> {

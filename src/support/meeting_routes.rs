@@ -1056,40 +1056,16 @@ pub async fn municipality_file(
             }
         })
         .collect();
-    let requests: Vec<service::Request> = service::list(
-        &state.db,
-        &service::ListFilter {
-            municipality: Some(&nis),
-            exclude_unconfirmed: true,
-            ..Default::default()
-        },
-        500,
-    )
-    .await
-    .map_err(AppError::internal)?
-    .into_iter()
-    .filter(|r| r.state != super::domain::State::Unconfirmed && r.municipalities.contains(&nis))
-    .collect();
     let mut places = vec![nis.clone()];
     if let Some(zone) = geography.zone_of(&nis, day) {
         places.push(zone.key.clone());
     }
-    let mut meeting_list = meetings::meetings_at(&state.db, &places)
+    let file = state
+        .support_files
+        .file(&state.db, &nis, &places, day)
         .await
         .map_err(AppError::internal)?;
-    for m in meetings::meetings_about(&state.db, &nis)
-        .await
-        .map_err(AppError::internal)?
-    {
-        if !meeting_list.iter().any(|x| x.id == m.id) {
-            meeting_list.push(m);
-        }
-    }
-    meeting_list.sort_by_key(|m| std::cmp::Reverse(m.starts_at));
-    let ids: Vec<i64> = meeting_list.iter().map(|m| m.id).collect();
-    let actions = meetings::actions_of(&state.db, &ids)
-        .await
-        .map_err(AppError::internal)?;
+    let (requests, meeting_list, actions) = (&file.requests, &file.meetings, &file.actions);
     let names = staff_names(&state).await?;
     let name_of = |id: i64| {
         names

@@ -167,12 +167,20 @@ pub async fn meetings_of_request(db: &Db, request: i64) -> Result<Vec<Meeting>, 
         .collect())
 }
 
-pub async fn meetings_at(db: &Db, places: &[String]) -> Result<Vec<Meeting>, SupportError> {
-    Ok(store::meetings(db, MeetingFilter::Places(places), 500)
-        .await?
-        .into_iter()
-        .map(meeting_from_row)
-        .collect())
+/// The meetings the municipality file shows: held at one of `places` (the municipality, its
+/// police zone) or answering a request about `nis`, latest first.
+pub async fn meetings_for_municipality(
+    db: &Db,
+    places: &[String],
+    nis: &str,
+) -> Result<Vec<Meeting>, SupportError> {
+    Ok(
+        store::meetings(db, MeetingFilter::MunicipalityFile(places, nis), 500)
+            .await?
+            .into_iter()
+            .map(meeting_from_row)
+            .collect(),
+    )
 }
 
 /// A staff member's meetings starting between two instants, cancelled ones left out: this
@@ -182,25 +190,15 @@ pub async fn meetings_between(
     user: i64,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    limit: u64,
 ) -> Result<Vec<Meeting>, SupportError> {
-    let mut list: Vec<Meeting> =
-        store::meetings(db, MeetingFilter::StaffBetween(user, from, to), 500)
+    Ok(
+        store::meetings(db, MeetingFilter::StaffBetween(user, from, to), limit)
             .await?
             .into_iter()
             .map(meeting_from_row)
-            .filter(|m| !m.is_cancelled())
-            .collect();
-    list.sort_by_key(|m| m.starts_at);
-    Ok(list)
-}
-
-/// The meetings of the requests about a municipality.
-pub async fn meetings_about(db: &Db, nis: &str) -> Result<Vec<Meeting>, SupportError> {
-    Ok(store::meetings(db, MeetingFilter::RequestsAbout(nis), 500)
-        .await?
-        .into_iter()
-        .map(meeting_from_row)
-        .collect())
+            .collect(),
+    )
 }
 
 pub async fn meetings_with(db: &Db, user: Option<i64>) -> Result<Vec<Meeting>, SupportError> {
@@ -1253,6 +1251,7 @@ pub async fn send_weekly_digests(ctx: &Context<'_>, force: bool) -> Result<usize
             account.id,
             ctx.now,
             ctx.now + chrono::Duration::days(7),
+            500,
         )
         .await?;
         let overdue: Vec<FollowUp> = open_actions(ctx.db, Some(account.id))

@@ -9,6 +9,7 @@
 //! audited and emailed; forms hold organisational facts only.
 
 pub mod domain;
+pub mod file;
 pub mod ics;
 mod meeting_routes;
 pub mod meetings;

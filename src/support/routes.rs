@@ -887,11 +887,15 @@ pub async fn team(
         user.user_id,
         chrono::Utc::now() - chrono::Duration::hours(12),
         soon,
+        SHOWN + 1,
     )
     .await
     .map_err(AppError::internal)?;
+    // One more than shown tells whether the calendar holds more.
+    let more_meetings = upcoming_meetings.len() as u64 > SHOWN;
     let upcoming: Vec<minijinja::Value> = upcoming_meetings
         .iter()
+        .take(SHOWN as usize)
         .map(|m| {
             minijinja::context! {
                 id => m.id,
@@ -926,6 +930,7 @@ pub async fn team(
             by_kind => by_kind,
             target => target,
             upcoming => upcoming,
+            more_meetings => more_meetings,
             my_actions => my_actions,
         },
         StatusCode::OK,

@@ -796,11 +796,13 @@ pub(super) async fn meeting(db: &Db, id: i64) -> Result<Option<MeetingRow>, DbEr
 /// Meetings by a filter: of a request, at a place, with a staff member, or all.
 pub(super) enum MeetingFilter<'a> {
     Request(i64),
-    /// The meetings of any request about this municipality.
-    RequestsAbout(&'a str),
+    /// The meetings held at one of these places (a municipality, its police zone) or
+    /// answering a request about this municipality.
+    MunicipalityFile(&'a [String], &'a str),
     Places(&'a [String]),
     Staff(i64),
-    /// A staff member's meetings starting in [from, to).
+    /// A staff member's meetings starting in [from, to), cancelled ones left out, earliest
+    /// first.
     StaffBetween(i64, DateTime<Utc>, DateTime<Utc>),
     All,
 }
@@ -817,7 +819,12 @@ pub(super) async fn meetings(
         .from(SupportMeeting::Table)
         .order_by(
             (SupportMeeting::Table, SupportMeeting::StartsAt),
-            Order::Desc,
+            // A window is read from its start, so a limit keeps the nearest meetings.
+            if matches!(filter, MeetingFilter::StaffBetween(..)) {
+                Order::Asc
+            } else {
+                Order::Desc
+            },
         )
         .limit(limit);
     match filter {
@@ -845,16 +852,15 @@ pub(super) async fn meetings(
                     .is_in(codes.iter().cloned()),
             );
         }
-        MeetingFilter::RequestsAbout(nis) => {
-            statement
-                .inner_join(
+        MeetingFilter::MunicipalityFile(places, nis) => {
+            // One pass over the meetings: held at one of the places, or answering a request
+            // about the municipality (each meeting once, however many requests it answers).
+            let about = Query::select()
+                .column((
                     SupportMeetingRequest::Table,
-                    Expr::col((
-                        SupportMeetingRequest::Table,
-                        SupportMeetingRequest::MeetingId,
-                    ))
-                    .equals((SupportMeeting::Table, SupportMeeting::Id)),
-                )
+                    SupportMeetingRequest::MeetingId,
+                ))
+                .from(SupportMeetingRequest::Table)
                 .inner_join(
                     SupportRequestMunicipality::Table,
                     Expr::col((
@@ -872,18 +878,36 @@ pub(super) async fn meetings(
                         SupportRequestMunicipality::Nis,
                     ))
                     .eq(nis),
-                );
+                )
+                .to_owned();
+            statement.cond_where(
+                sea_query::Cond::any()
+                    .add(
+                        Expr::col((SupportMeeting::Table, SupportMeeting::PlaceCode))
+                            .is_in(places.iter().cloned()),
+                    )
+                    .add(Expr::col((SupportMeeting::Table, SupportMeeting::Id)).in_subquery(about)),
+            );
         }
         MeetingFilter::StaffBetween(user, from, to) => {
+            // Walk the meetings in date order and check each one's staff, so the scan stops
+            // after `limit` hits; a join from the staff side would read every meeting the
+            // person ever had before sorting.
             statement
-                .inner_join(
-                    SupportMeetingStaff::Table,
-                    Expr::col((SupportMeetingStaff::Table, SupportMeetingStaff::MeetingId))
-                        .equals((SupportMeeting::Table, SupportMeeting::Id)),
-                )
-                .and_where(
-                    Expr::col((SupportMeetingStaff::Table, SupportMeetingStaff::UserId)).eq(user),
-                )
+                .and_where(Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from(SupportMeetingStaff::Table)
+                        .and_where(
+                            Expr::col((SupportMeetingStaff::Table, SupportMeetingStaff::MeetingId))
+                                .equals((SupportMeeting::Table, SupportMeeting::Id)),
+                        )
+                        .and_where(
+                            Expr::col((SupportMeetingStaff::Table, SupportMeetingStaff::UserId))
+                                .eq(user),
+                        )
+                        .to_owned(),
+                ))
                 .and_where(
                     Expr::col((SupportMeeting::Table, SupportMeeting::StartsAt))
                         .gte(from.trunc_subsecs(0)),
@@ -891,6 +915,9 @@ pub(super) async fn meetings(
                 .and_where(
                     Expr::col((SupportMeeting::Table, SupportMeeting::StartsAt))
                         .lt(to.trunc_subsecs(0)),
+                )
+                .and_where(
+                    Expr::col((SupportMeeting::Table, SupportMeeting::CancelledAt)).is_null(),
                 );
         }
         MeetingFilter::Staff(user) => {

@@ -278,6 +278,9 @@ async fn a_meeting_is_changed_then_cancelled_and_everyone_is_told() {
     assert!(body.contains(&app.state.i18n.t(Lang::Nl, "support-error-cancel-reason")));
     assert!(!meeting(&app, p.meeting_id).await.is_cancelled());
     assert_eq!(mail_to(&app, REQUESTER).await.len(), mails_before);
+    // The file is read (and kept) before the cancellation; it must not stay as it was.
+    let file = p.advisor.get("/nl/support/municipalities/44021").await;
+    assert!(!file.body.contains("De burgemeester is verhinderd"));
     let cancelled = p
         .advisor
         .post(
