@@ -833,21 +833,31 @@ pub async fn team(
     )
     .await
     .map_err(AppError::internal)?;
-    let section = |list: TeamList, requests: &[Request]| -> minijinja::Value {
+    let table = |requests: &[Request]| -> minijinja::Value {
+        requests
+            .iter()
+            .map(|r| row_context(&state, lang, r, target))
+            .collect::<Vec<_>>()
+            .into()
+    };
+    let shared = figures.rows_in(lang.code(), |f| {
+        [table(&f.overdue), table(&f.unassigned), table(&f.recent)]
+    });
+    let section = |list: TeamList, rows: &minijinja::Value, shown: usize| -> minijinja::Value {
         let total = list.total(&figures, user.user_id);
         minijinja::context! {
             code => list.code(),
             title => state.i18n.t(lang, &format!("support-{}-title", list.code())),
-            rows => requests.iter().map(|r| row_context(&state, lang, r, target)).collect::<Vec<_>>(),
+            rows => rows.clone(),
             total => total,
-            more => total > requests.len() as i64,
+            more => total > shown as i64,
         }
     };
     let sections = [
-        section(TeamList::Overdue, &figures.overdue),
-        section(TeamList::Unassigned, &figures.unassigned),
-        section(TeamList::Mine, &mine),
-        section(TeamList::Recent, &figures.recent),
+        section(TeamList::Overdue, &shared[0], figures.overdue.len()),
+        section(TeamList::Unassigned, &shared[1], figures.unassigned.len()),
+        section(TeamList::Mine, &table(&mine), mine.len()),
+        section(TeamList::Recent, &shared[2], figures.recent.len()),
     ];
     let counts = &figures.counts;
     let sum = |pick: &dyn Fn(&service::OpenCount) -> bool| -> i64 {

@@ -33,9 +33,30 @@ pub struct TeamFigures {
     pub recent_total: i64,
     /// Requests in hand per advisor.
     pub workload: HashMap<i64, i64>,
+    /// The overdue, unassigned and latest lists as table rows, per page language: every
+    /// staff member sees the same rows, so they are built once per revision.
+    rows: std::sync::Mutex<HashMap<&'static str, Arc<[minijinja::Value; 3]>>>,
 }
 
 impl TeamFigures {
+    /// The shared lists' rows (overdue, unassigned, latest) in one language.
+    pub fn rows_in(
+        &self,
+        lang: &'static str,
+        build: impl FnOnce(&TeamFigures) -> [minijinja::Value; 3],
+    ) -> Arc<[minijinja::Value; 3]> {
+        if let Ok(rows) = self.rows.lock()
+            && let Some(built) = rows.get(lang)
+        {
+            return built.clone();
+        }
+        let built = Arc::new(build(self));
+        if let Ok(mut rows) = self.rows.lock() {
+            rows.insert(lang, built.clone());
+        }
+        built
+    }
+
     pub fn in_hand(&self, user: i64) -> i64 {
         self.workload.get(&user).copied().unwrap_or(0)
     }
@@ -166,5 +187,6 @@ async fn compute(db: &Db, target_days: u32, today: NaiveDate) -> Result<TeamFigu
         recent,
         recent_total,
         workload: service::workload(db).await?,
+        rows: Default::default(),
     })
 }
