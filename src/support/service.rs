@@ -979,9 +979,16 @@ pub async fn seed_load(
         .map(|a| a.id)
         .collect();
     let counts = store::seed_load(db, &municipalities, requests, &advisors, Utc::now()).await?;
-    // Fresh statistics, or PostgreSQL plans the next queries for empty tables.
+    // Fresh statistics, or PostgreSQL plans the next queries for empty tables; the vacuum
+    // also sets the visibility map, so autovacuum does not start on these tables right
+    // after the load and index-only scans work at once.
     if let Db::Postgres(pool) = db {
-        sqlx::query("ANALYZE").execute(pool).await?;
+        sqlx::query(
+            "VACUUM ANALYZE support_request, support_request_municipality, support_message, \
+             support_meeting, support_meeting_request, support_meeting_staff",
+        )
+        .execute(pool)
+        .await?;
     }
     Ok(counts)
 }
