@@ -767,18 +767,24 @@ pub(super) async fn insert_meeting(
         )
         .await?;
     }
+    insert_staff(tx, id, staff).await?;
+    bump_revision(tx).await?;
+    Ok(id)
+}
+
+/// The Radix staff present at a meeting.
+async fn insert_staff(tx: &mut Tx, meeting_id: i64, staff: &[i64]) -> Result<(), DbError> {
     for user in staff {
         tx.execute(
             &Query::insert()
                 .into_table(SupportMeetingStaff::Table)
                 .columns([SupportMeetingStaff::MeetingId, SupportMeetingStaff::UserId])
-                .values_panic([id.into(), (*user).into()])
+                .values_panic([meeting_id.into(), (*user).into()])
                 .to_owned(),
         )
         .await?;
     }
-    bump_revision(tx).await?;
-    Ok(id)
+    Ok(())
 }
 
 pub(super) async fn meeting(db: &Db, id: i64) -> Result<Option<MeetingRow>, DbError> {
@@ -1038,16 +1044,7 @@ pub(super) async fn change_meeting(
             .to_owned(),
     )
     .await?;
-    for user in staff {
-        tx.execute(
-            &Query::insert()
-                .into_table(SupportMeetingStaff::Table)
-                .columns([SupportMeetingStaff::MeetingId, SupportMeetingStaff::UserId])
-                .values_panic([id.into(), (*user).into()])
-                .to_owned(),
-        )
-        .await?;
-    }
+    insert_staff(tx, id, staff).await?;
     bump_revision(tx).await?;
     Ok(true)
 }
