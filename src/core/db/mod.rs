@@ -65,17 +65,25 @@ impl_statement!(InsertStatement, UpdateStatement, DeleteStatement);
 impl Statement for SelectStatement {
     fn build_for(&self, backend: Backend) -> (String, SqlxValues) {
         match backend {
-            Backend::Sqlite => inline_limit(self.build_sqlx(SqliteQueryBuilder)),
-            Backend::Postgres => self.build_sqlx(PostgresQueryBuilder),
+            Backend::Sqlite => inline_limit(self.build_sqlx(SqliteQueryBuilder), |_| "?".into()),
+            Backend::Postgres => {
+                inline_limit(self.build_sqlx(PostgresQueryBuilder), |n| format!("${n}"))
+            }
         }
     }
 }
 
-/// Writes a final `LIMIT ?` (and `OFFSET ?`) as numbers. SQLite lets a bound LIMIT steer its
-/// plan, and then marks the statement to be compiled again at every execution (profiles of
-/// the staff pages showed a tenth of their time in re-preparing). Limits are numbers chosen
-/// by the code, never user text, and the cached statement per distinct limit is harmless.
-fn inline_limit((mut sql, mut values): (String, SqlxValues)) -> (String, SqlxValues) {
+/// Writes a final `LIMIT` (and `OFFSET`) parameter as a number. Both databases plan worse
+/// with a bound limit: SQLite lets it steer the plan and then compiles the statement again at
+/// every execution; PostgreSQL prices a generic plan as if it returned a tenth of the table,
+/// so it keeps planning each execution of a prepared statement anew (profiles of the staff
+/// pages showed a tenth of SQLite's time in re-preparing, and a third of PostgreSQL's in
+/// planning). Limits are numbers chosen by the code, never user text; each distinct limit is
+/// one more cached statement. `placeholder(n)` is how the backend writes the n-th parameter.
+fn inline_limit(
+    (mut sql, mut values): (String, SqlxValues),
+    placeholder: impl Fn(usize) -> String,
+) -> (String, SqlxValues) {
     fn number(value: Option<&sea_query::Value>) -> Option<u64> {
         match value? {
             sea_query::Value::BigUnsigned(Some(n)) => Some(*n),
@@ -83,19 +91,27 @@ fn inline_limit((mut sql, mut values): (String, SqlxValues)) -> (String, SqlxVal
         }
     }
     let list = &mut values.0.0;
-    if sql.ends_with(" LIMIT ? OFFSET ?") && list.len() >= 2 {
-        let n = list.len();
-        if let (Some(limit), Some(offset)) = (number(list.get(n - 2)), number(list.get(n - 1))) {
+    let n = list.len();
+    if n >= 2 {
+        let tail = format!(" LIMIT {} OFFSET {}", placeholder(n - 1), placeholder(n));
+        if sql.ends_with(&tail)
+            && let (Some(limit), Some(offset)) = (number(list.get(n - 2)), number(list.get(n - 1)))
+        {
             list.truncate(n - 2);
-            sql.truncate(sql.len() - " LIMIT ? OFFSET ?".len());
+            sql.truncate(sql.len() - tail.len());
             sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
+            return (sql, values);
         }
-    } else if sql.ends_with(" LIMIT ?")
-        && let Some(limit) = number(list.last())
-    {
-        list.pop();
-        sql.truncate(sql.len() - " LIMIT ?".len());
-        sql.push_str(&format!(" LIMIT {limit}"));
+    }
+    if n >= 1 {
+        let tail = format!(" LIMIT {}", placeholder(n));
+        if sql.ends_with(&tail)
+            && let Some(limit) = number(list.last())
+        {
+            list.pop();
+            sql.truncate(sql.len() - tail.len());
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
     }
     (sql, values)
 }
@@ -106,7 +122,7 @@ mod tests {
     use sea_query::{Alias, Expr, ExprTrait, Query};
 
     #[test]
-    fn sqlite_limits_are_written_as_numbers_and_other_values_stay_bound() {
+    fn limits_are_written_as_numbers_and_other_values_stay_bound() {
         let mut select = Query::select();
         select
             .column(Alias::new("id"))
@@ -116,13 +132,25 @@ mod tests {
         let (sql, values) = select.build_for(Backend::Sqlite);
         assert!(sql.ends_with(" LIMIT 25"), "{sql}");
         assert_eq!(values.0.0.len(), 1);
+        let (sql, values) = select.build_for(Backend::Postgres);
+        assert!(sql.ends_with("\"name\" = $1 LIMIT 25"), "{sql}");
+        assert_eq!(values.0.0.len(), 1);
         select.offset(50);
         let (sql, values) = select.build_for(Backend::Sqlite);
         assert!(sql.ends_with(" LIMIT 25 OFFSET 50"), "{sql}");
         assert_eq!(values.0.0.len(), 1);
         let (sql, values) = select.build_for(Backend::Postgres);
-        assert!(sql.ends_with(" LIMIT $2 OFFSET $3"), "{sql}");
-        assert_eq!(values.0.0.len(), 3);
+        assert!(sql.ends_with("\"name\" = $1 LIMIT 25 OFFSET 50"), "{sql}");
+        assert_eq!(values.0.0.len(), 1);
+        // A query without a limit keeps all its parameters.
+        let mut plain = Query::select();
+        plain
+            .column(Alias::new("id"))
+            .from(Alias::new("t"))
+            .and_where(Expr::col(Alias::new("n")).eq(7u64));
+        let (sql, values) = plain.build_for(Backend::Postgres);
+        assert!(sql.ends_with("\"n\" = $1"), "{sql}");
+        assert_eq!(values.0.0.len(), 1);
     }
 }
 
@@ -134,6 +162,24 @@ pub trait Row:
 impl<T> Row for T where
     T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
 {
+}
+
+/// How long a pooled connection may rest before it is checked again when taken.
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(10);
+
+/// Checks a connection taken from the pool only when it rested a while. The pool already
+/// checks every connection when it is given back, so one in steady use is known to work;
+/// checking it again when taken (the driver's default) cost one more round trip to the
+/// database for every query. Idle connections are still checked: a database restart or a
+/// network device closes them unseen. `false` makes the pool drop it and open another.
+async fn check_if_idle<C: sqlx::Connection>(
+    connection: &mut C,
+    meta: sqlx::pool::PoolConnectionMetadata,
+) -> Result<bool, sqlx::Error> {
+    if meta.idle_for < CHECK_AFTER_IDLE {
+        return Ok(true);
+    }
+    Ok(connection.ping().await.is_ok())
 }
 
 /// Options that tune the pool; tests use small pools.
@@ -164,6 +210,8 @@ impl Db {
             let pool = PgPoolOptions::new()
                 .max_connections(settings.max_connections)
                 .acquire_timeout(Duration::from_secs(5))
+                .test_before_acquire(false)
+                .before_acquire(|connection, meta| Box::pin(check_if_idle(connection, meta)))
                 .connect_with(options)
                 .await?;
             Ok(Db::Postgres(pool))
@@ -183,6 +231,8 @@ impl Db {
             let pool = SqlitePoolOptions::new()
                 .max_connections(settings.max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(5))
+                .test_before_acquire(false)
+                .before_acquire(|connection, meta| Box::pin(check_if_idle(connection, meta)))
                 .connect_with(options)
                 .await?;
             Ok(Db::Sqlite(pool))
