@@ -317,6 +317,7 @@ pub fn router_with(
         ))
         .route_layer(axum::middleware::from_fn(middleware::route_label))
         .fallback(|| async { core::error::AppError::NotFound })
+        .layer(axum::middleware::from_fn(middleware::run_to_completion))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(RequestBodyLimitLayer::new(body_limit))

@@ -218,6 +218,22 @@ pub async fn render_errors(
 }
 
 /// Copies the matched route into the response so the outer metrics layer can label it.
+/// Runs the rest of the request in a task of its own, so a visitor who leaves (closes the
+/// tab, follows another link) does not cut the handler off between two database round trips:
+/// a change finishes as a whole, and a pooled connection is never dropped in the middle of a
+/// query, which would close it and make later requests wait for a new one.
+pub async fn run_to_completion(request: Request, next: Next) -> Response {
+    use tracing::Instrument;
+    let task = tokio::spawn(next.run(request).instrument(tracing::Span::current()));
+    match task.await {
+        Ok(response) => response,
+        // The panic goes on to the panic-catching layer outside, as if it happened here.
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        // Only when the runtime shuts down.
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
 pub async fn route_label(request: Request, next: Next) -> Response {
     let route = request
         .extensions()
@@ -276,4 +292,42 @@ pub async fn refuse_trace(request: Request, next: Next) -> Response {
         return response;
     }
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_request_whose_client_left_still_runs_to_its_end() {
+        let finished = Arc::new(AtomicBool::new(false));
+        let flag = finished.clone();
+        let app = Router::new()
+            .route(
+                "/slow",
+                get(move || async move {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    flag.store(true, Ordering::SeqCst);
+                    "done"
+                }),
+            )
+            .layer(axum::middleware::from_fn(super::run_to_completion));
+        let request = Request::get("/slow")
+            .body(Body::empty())
+            .expect("a valid request");
+        // The caller gives up long before the handler is done, dropping its future.
+        let gave_up = tokio::time::timeout(Duration::from_millis(5), app.oneshot(request)).await;
+        assert!(gave_up.is_err());
+        assert!(!finished.load(Ordering::SeqCst));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(finished.load(Ordering::SeqCst), "the handler was cut off");
+    }
 }
