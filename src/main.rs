@@ -11,6 +11,11 @@ use radix::core::config::{Config, FileConfig, LogFormat, Overrides};
 use radix::core::db::{Db, PoolSettings};
 use radix::{App, StartOptions};
 
+// Rendering a page allocates and frees many small strings and values from several threads;
+// mimalloc's per-thread free lists cost a fraction of glibc malloc's there (ADR 0009).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Radix: the platform of the Belgian federal Radix Team supporting cities and
 /// municipalities in preventing violent radicalisation.
 ///

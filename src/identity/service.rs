@@ -137,19 +137,42 @@ pub async fn account_by_id(db: &Db, id: i64) -> Result<Account, IdentityError> {
     Ok(account(row, municipalities, portfolio))
 }
 
+/// The id and display name of every Radix staff account (advisors, back-office,
+/// administrators), for pages that name the staff of a meeting or an action.
+pub async fn staff_names(db: &Db) -> Result<Vec<(i64, String)>, IdentityError> {
+    Ok(store::staff_names(db).await?)
+}
+
 pub async fn list_accounts(db: &Db) -> Result<Vec<Account>, IdentityError> {
     // Three queries whatever the number of accounts.
-    let rows = store::list_users(db, 1000).await?;
-    let mut memberships: std::collections::HashMap<i64, Vec<String>> =
-        std::collections::HashMap::new();
-    for (user, nis) in store::all_memberships(db).await? {
-        memberships.entry(user).or_default().push(nis);
-    }
-    let mut portfolios: std::collections::HashMap<i64, Vec<String>> =
-        std::collections::HashMap::new();
-    for (user, area) in store::all_portfolios(db).await? {
-        portfolios.entry(user).or_default().push(area);
-    }
+    let rows = store::list_users(db, 1000, false).await?;
+    let memberships = store::all_memberships(db).await?;
+    with_areas(rows, memberships, store::all_portfolios(db).await?)
+}
+
+/// Radix staff accounts (every role but municipal) with their portfolios, in two queries:
+/// what suggesting an advisor and the weekly digest need.
+pub async fn staff_accounts(db: &Db) -> Result<Vec<Account>, IdentityError> {
+    let rows = store::list_users(db, 1000, true).await?;
+    with_areas(rows, vec![], store::all_portfolios(db).await?)
+}
+
+/// Accounts from their rows, with the municipalities and portfolio areas given as
+/// (user, code) pairs.
+fn with_areas(
+    rows: Vec<store::UserRow>,
+    memberships: Vec<(i64, String)>,
+    portfolios: Vec<(i64, String)>,
+) -> Result<Vec<Account>, IdentityError> {
+    let group = |pairs: Vec<(i64, String)>| {
+        let mut by_user: std::collections::HashMap<i64, Vec<String>> =
+            std::collections::HashMap::new();
+        for (user, code) in pairs {
+            by_user.entry(user).or_default().push(code);
+        }
+        by_user
+    };
+    let (mut memberships, mut portfolios) = (group(memberships), group(portfolios));
     Ok(rows
         .into_iter()
         .map(|row| {

@@ -264,14 +264,40 @@ pub(super) async fn user_by_id(db: &Db, id: i64) -> Result<Option<UserRow>, DbEr
     db.fetch_optional(&query).await
 }
 
-pub(super) async fn list_users(db: &Db, limit: u64) -> Result<Vec<UserRow>, DbError> {
-    let query = Query::select()
+/// Accounts by id: all of them, or only Radix staff (every role but municipal).
+pub(super) async fn list_users(
+    db: &Db,
+    limit: u64,
+    staff_only: bool,
+) -> Result<Vec<UserRow>, DbError> {
+    let mut query = Query::select();
+    query
         .columns(USER_COLUMNS)
         .from(IdentityUser::Table)
         .order_by(IdentityUser::Id, Order::Asc)
-        .limit(limit)
-        .to_owned();
+        .limit(limit);
+    if staff_only {
+        query.and_where(Expr::col(IdentityUser::Role).ne("municipal"));
+    }
     db.fetch_all(&query).await
+}
+
+/// The id and name of every Radix staff account (all roles but municipal), by id.
+pub(super) async fn staff_names(db: &Db) -> Result<Vec<(i64, String)>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct NameRow {
+        id: i64,
+        display_name: String,
+    }
+    let query = Query::select()
+        .columns([IdentityUser::Id, IdentityUser::DisplayName])
+        .from(IdentityUser::Table)
+        .and_where(Expr::col(IdentityUser::Role).ne("municipal"))
+        .order_by(IdentityUser::Id, Order::Asc)
+        .limit(1000)
+        .to_owned();
+    let rows: Vec<NameRow> = db.fetch_all(&query).await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.display_name)).collect())
 }
 
 pub(super) async fn count_admins(db: &Db) -> Result<i64, DbError> {

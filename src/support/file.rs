@@ -22,6 +22,8 @@ pub struct FileData {
     /// latest first.
     pub meetings: Vec<Meeting>,
     pub actions: Vec<FollowUp>,
+    /// The requests and meetings as rendered HTML, per language.
+    pub activity: crate::core::web::RenderedParts<1>,
 }
 
 /// More files than municipalities never need keeping.
@@ -93,5 +95,6 @@ async fn load(db: &Db, nis: &str, places: &[String]) -> Result<FileData, Support
         requests,
         meetings,
         actions,
+        activity: Default::default(),
     })
 }

@@ -410,13 +410,9 @@ pub async fn plan_submit(
 }
 
 async fn staff_names(state: &AppState) -> Result<Vec<(i64, String)>, AppError> {
-    Ok(crate::identity::service::list_accounts(&state.db)
+    crate::identity::service::staff_names(&state.db)
         .await
-        .map_err(AppError::internal)?
-        .into_iter()
-        .filter(|a| a.role != crate::core::auth::Role::Municipal)
-        .map(|a| (a.id, a.display_name))
-        .collect())
+        .map_err(AppError::internal)
 }
 
 async fn meeting_page(
@@ -1065,7 +1061,32 @@ pub async fn municipality_file(
         .file(&state.db, &nis, &places, day)
         .await
         .map_err(AppError::internal)?;
-    let (requests, meeting_list, actions) = (&file.requests, &file.meetings, &file.actions);
+    let activity = file.activity.get_or_render(lang, || {
+        crate::core::web::render_fragment(
+            &state,
+            lang,
+            "support/file_activity.html",
+            minijinja::context! {
+                requests => file.requests.iter().map(|r| minijinja::context! {
+                    id => r.id, reference => r.reference,
+                    kind => state.i18n.t(lang, &format!("support-kind-{}", r.kind.code())),
+                    state => state.i18n.t(lang, &format!("support-state-{}", r.state.code())),
+                    created => format_date(r.created_at.date_naive()),
+                }).collect::<Vec<_>>(),
+                meetings => file.meetings.iter().map(|m| minijinja::context! {
+                    id => m.id,
+                    cancelled => m.is_cancelled(),
+                    cancel_reason => m.cancel_reason,
+                    kind => state.i18n.t(lang, &format!("support-meeting-kind-{}", m.kind)),
+                    date => format_date(local_time(m.starts_at).date()),
+                    report => m.report,
+                    topics => m.topics.iter().map(|t| state.i18n.t(lang, &format!("support-topic-{t}"))).collect::<Vec<_>>().join(", "),
+                }).collect::<Vec<_>>(),
+            },
+        )
+        .map(|part| [part])
+    })?;
+    let actions = &file.actions;
     let names = staff_names(&state).await?;
     let name_of = |id: i64| {
         names
@@ -1092,21 +1113,7 @@ pub async fn municipality_file(
             since => entry.and_then(|e| e.since).map(format_date),
             zone => geography.zone_of(&nis, day).map(|z| z.name.clone()),
             history => history,
-            requests => requests.iter().map(|r| minijinja::context! {
-                id => r.id, reference => r.reference,
-                kind => state.i18n.t(lang, &format!("support-kind-{}", r.kind.code())),
-                state => state.i18n.t(lang, &format!("support-state-{}", r.state.code())),
-                created => format_date(r.created_at.date_naive()),
-            }).collect::<Vec<_>>(),
-            meetings => meeting_list.iter().map(|m| minijinja::context! {
-                id => m.id,
-                cancelled => m.is_cancelled(),
-                cancel_reason => m.cancel_reason,
-                kind => state.i18n.t(lang, &format!("support-meeting-kind-{}", m.kind)),
-                date => format_date(local_time(m.starts_at).date()),
-                report => m.report,
-                topics => m.topics.iter().map(|t| state.i18n.t(lang, &format!("support-topic-{t}"))).collect::<Vec<_>>().join(", "),
-            }).collect::<Vec<_>>(),
+            activity => activity[0].clone(),
             actions => actions.iter().map(|a| minijinja::context! {
                 meeting => a.meeting_id, description => a.description,
                 owner => a.owner_user_id.map(name_of), due => format_date(a.due_on), done => a.done,

@@ -1224,7 +1224,7 @@ pub async fn send_weekly_digests(ctx: &Context<'_>, force: bool) -> Result<usize
         today.iso_week().year(),
         today.iso_week().week()
     );
-    let accounts = crate::identity::service::list_accounts(ctx.db)
+    let accounts = crate::identity::service::staff_accounts(ctx.db)
         .await
         .map_err(|e| SupportError::Database(DbError::Protocol(e.to_string())))?;
     let mut sent = 0;

@@ -821,34 +821,42 @@ pub async fn team(
     let target = state.config.support_answer_days;
     let today = crate::core::clock::today();
     let geography = state.geography();
-    let figures = state
+    let (figures, personal) = state
         .support_team
-        .figures(&state.db, target)
+        .dashboard(&state.db, user.user_id, target)
         .await
         .map_err(AppError::internal)?;
-    let mine = service::list(
-        &state.db,
-        &TeamList::Mine.filter(user.user_id, target, today),
-        SHOWN,
-    )
-    .await
-    .map_err(AppError::internal)?;
-    let table = |requests: &[Request]| -> minijinja::Value {
-        requests
+    let mine = &personal.mine;
+    let table = |list: TeamList, requests: &[Request]| -> Result<minijinja::Value, AppError> {
+        let rows: Vec<minijinja::Value> = requests
             .iter()
             .map(|r| row_context(&state, lang, r, target))
-            .collect::<Vec<_>>()
-            .into()
+            .collect();
+        crate::core::web::render_fragment(
+            &state,
+            lang,
+            "support/request_table.html",
+            minijinja::context! {
+                table_id => format!("{}-list", list.code()),
+                table_caption => state.i18n.t(lang, &format!("support-{}-title", list.code())),
+                table_rows => rows,
+            },
+        )
     };
-    let shared = figures.rows_in(lang.code(), |f| {
-        [table(&f.overdue), table(&f.unassigned), table(&f.recent)]
-    });
-    let section = |list: TeamList, rows: &minijinja::Value, shown: usize| -> minijinja::Value {
+    let shared = figures.tables.get_or_render(lang, || {
+        Ok::<_, AppError>([
+            table(TeamList::Overdue, &figures.overdue)?,
+            table(TeamList::Unassigned, &figures.unassigned)?,
+            table(TeamList::Recent, &figures.recent)?,
+        ])
+    })?;
+    let section = |list: TeamList, table: &minijinja::Value, shown: usize| -> minijinja::Value {
         let total = list.total(&figures, user.user_id);
         minijinja::context! {
             code => list.code(),
             title => state.i18n.t(lang, &format!("support-{}-title", list.code())),
-            rows => rows.clone(),
+            table => table.clone(),
+            shown => shown,
             total => total,
             more => total > shown as i64,
         }
@@ -856,7 +864,7 @@ pub async fn team(
     let sections = [
         section(TeamList::Overdue, &shared[0], figures.overdue.len()),
         section(TeamList::Unassigned, &shared[1], figures.unassigned.len()),
-        section(TeamList::Mine, &table(&mine), mine.len()),
+        section(TeamList::Mine, &table(TeamList::Mine, mine)?, mine.len()),
         section(TeamList::Recent, &shared[2], figures.recent.len()),
     ];
     let counts = &figures.counts;
@@ -891,16 +899,7 @@ pub async fn team(
         })
         .collect();
     let ctx = crate::identity::context(&state);
-    let soon = chrono::Utc::now() + chrono::Duration::days(14);
-    let upcoming_meetings = super::meetings::meetings_between(
-        &state.db,
-        user.user_id,
-        chrono::Utc::now() - chrono::Duration::hours(12),
-        soon,
-        SHOWN + 1,
-    )
-    .await
-    .map_err(AppError::internal)?;
+    let upcoming_meetings = &personal.upcoming;
     // One more than shown tells whether the calendar holds more.
     let more_meetings = upcoming_meetings.len() as u64 > SHOWN;
     let upcoming: Vec<minijinja::Value> = upcoming_meetings
@@ -915,18 +914,16 @@ pub async fn team(
             }
         })
         .collect();
-    let my_actions: Vec<minijinja::Value> =
-        super::meetings::open_actions(&state.db, Some(user.user_id))
-            .await
-            .map_err(AppError::internal)?
-            .iter()
-            .map(|a| {
-                minijinja::context! {
-                    meeting => a.meeting_id, description => a.description,
-                    due => format_date(a.due_on), overdue => a.due_on < today,
-                }
-            })
-            .collect();
+    let my_actions: Vec<minijinja::Value> = personal
+        .actions
+        .iter()
+        .map(|a| {
+            minijinja::context! {
+                meeting => a.meeting_id, description => a.description,
+                due => format_date(a.due_on), overdue => a.due_on < today,
+            }
+        })
+        .collect();
     Ok(page(
         &state,
         lang,

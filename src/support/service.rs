@@ -754,7 +754,7 @@ pub async fn candidates(
     req: &Request,
     load: &std::collections::HashMap<i64, i64>,
 ) -> Result<Vec<Candidate>, SupportError> {
-    let accounts = crate::identity::service::list_accounts(db)
+    let accounts = crate::identity::service::staff_accounts(db)
         .await
         .map_err(|e| SupportError::Database(DbError::Protocol(e.to_string())))?;
     let areas: Vec<String> = req

@@ -651,6 +651,8 @@ enum SupportMeetingStaff {
     Table,
     MeetingId,
     UserId,
+    /// The meeting's start, copied for the index (user_id, starts_at) of "my meetings".
+    StartsAt,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -767,19 +769,32 @@ pub(super) async fn insert_meeting(
         )
         .await?;
     }
-    insert_staff(tx, id, staff).await?;
+    insert_staff(tx, id, staff, row.starts_at).await?;
     bump_revision(tx).await?;
     Ok(id)
 }
 
-/// The Radix staff present at a meeting.
-async fn insert_staff(tx: &mut Tx, meeting_id: i64, staff: &[i64]) -> Result<(), DbError> {
+/// The Radix staff present at a meeting starting at `starts_at`.
+async fn insert_staff(
+    tx: &mut Tx,
+    meeting_id: i64,
+    staff: &[i64],
+    starts_at: DateTime<Utc>,
+) -> Result<(), DbError> {
     for user in staff {
         tx.execute(
             &Query::insert()
                 .into_table(SupportMeetingStaff::Table)
-                .columns([SupportMeetingStaff::MeetingId, SupportMeetingStaff::UserId])
-                .values_panic([meeting_id.into(), (*user).into()])
+                .columns([
+                    SupportMeetingStaff::MeetingId,
+                    SupportMeetingStaff::UserId,
+                    SupportMeetingStaff::StartsAt,
+                ])
+                .values_panic([
+                    meeting_id.into(),
+                    (*user).into(),
+                    starts_at.trunc_subsecs(0).into(),
+                ])
                 .to_owned(),
         )
         .await?;
@@ -823,16 +838,13 @@ pub(super) async fn meetings(
         .columns(MEETING_COLUMNS.map(|c| (SupportMeeting::Table, c)))
         .columns(CANCELLATION_COLUMNS.map(|c| (SupportMeeting::Table, c)))
         .from(SupportMeeting::Table)
-        .order_by(
-            (SupportMeeting::Table, SupportMeeting::StartsAt),
-            // A window is read from its start, so a limit keeps the nearest meetings.
-            if matches!(filter, MeetingFilter::StaffBetween(..)) {
-                Order::Asc
-            } else {
-                Order::Desc
-            },
-        )
         .limit(limit);
+    if !matches!(filter, MeetingFilter::StaffBetween(..)) {
+        statement.order_by(
+            (SupportMeeting::Table, SupportMeeting::StartsAt),
+            Order::Desc,
+        );
+    }
     match filter {
         MeetingFilter::Request(request) => {
             statement
@@ -896,31 +908,25 @@ pub(super) async fn meetings(
             );
         }
         MeetingFilter::StaffBetween(user, from, to) => {
-            // Walk the meetings in date order and check each one's staff, so the scan stops
-            // after `limit` hits; a join from the staff side would read every meeting the
-            // person ever had before sorting.
+            // Read from the person's staff rows in date order (index (user_id, starts_at)),
+            // so the scan stops after `limit` meetings; a window is read from its start, so a
+            // limit keeps the nearest meetings.
+            let staff_start =
+                || Expr::col((SupportMeetingStaff::Table, SupportMeetingStaff::StartsAt));
             statement
-                .and_where(Expr::exists(
-                    Query::select()
-                        .expr(Expr::val(1))
-                        .from(SupportMeetingStaff::Table)
-                        .and_where(
-                            Expr::col((SupportMeetingStaff::Table, SupportMeetingStaff::MeetingId))
-                                .equals((SupportMeeting::Table, SupportMeeting::Id)),
-                        )
-                        .and_where(
-                            Expr::col((SupportMeetingStaff::Table, SupportMeetingStaff::UserId))
-                                .eq(user),
-                        )
-                        .to_owned(),
-                ))
-                .and_where(
-                    Expr::col((SupportMeeting::Table, SupportMeeting::StartsAt))
-                        .gte(from.trunc_subsecs(0)),
+                .inner_join(
+                    SupportMeetingStaff::Table,
+                    Expr::col((SupportMeetingStaff::Table, SupportMeetingStaff::MeetingId))
+                        .equals((SupportMeeting::Table, SupportMeeting::Id)),
                 )
                 .and_where(
-                    Expr::col((SupportMeeting::Table, SupportMeeting::StartsAt))
-                        .lt(to.trunc_subsecs(0)),
+                    Expr::col((SupportMeetingStaff::Table, SupportMeetingStaff::UserId)).eq(user),
+                )
+                .and_where(staff_start().gte(from.trunc_subsecs(0)))
+                .and_where(staff_start().lt(to.trunc_subsecs(0)))
+                .order_by(
+                    (SupportMeetingStaff::Table, SupportMeetingStaff::StartsAt),
+                    Order::Asc,
                 )
                 .and_where(
                     Expr::col((SupportMeeting::Table, SupportMeeting::CancelledAt)).is_null(),
@@ -1044,7 +1050,7 @@ pub(super) async fn change_meeting(
             .to_owned(),
     )
     .await?;
-    insert_staff(tx, id, staff).await?;
+    insert_staff(tx, id, staff, plan.starts_at).await?;
     bump_revision(tx).await?;
     Ok(true)
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+use super::meetings::{self, FollowUp, Meeting};
 use super::service::{self, ListFilter, OpenCount, Request, SupportError};
 use crate::core::db::Db;
 
@@ -33,39 +34,46 @@ pub struct TeamFigures {
     pub recent_total: i64,
     /// Requests in hand per advisor.
     pub workload: HashMap<i64, i64>,
-    /// The overdue, unassigned and latest lists as table rows, per page language: every
-    /// staff member sees the same rows, so they are built once per revision.
-    rows: std::sync::Mutex<HashMap<&'static str, Arc<[minijinja::Value; 3]>>>,
+    /// The overdue, unassigned and latest lists as rendered tables: every staff member sees
+    /// the same tables, so they are rendered once per revision and language.
+    pub tables: crate::core::web::RenderedParts<3>,
 }
 
 impl TeamFigures {
-    /// The shared lists' rows (overdue, unassigned, latest) in one language.
-    pub fn rows_in(
-        &self,
-        lang: &'static str,
-        build: impl FnOnce(&TeamFigures) -> [minijinja::Value; 3],
-    ) -> Arc<[minijinja::Value; 3]> {
-        if let Ok(rows) = self.rows.lock()
-            && let Some(built) = rows.get(lang)
-        {
-            return built.clone();
-        }
-        let built = Arc::new(build(self));
-        if let Ok(mut rows) = self.rows.lock() {
-            rows.insert(lang, built.clone());
-        }
-        built
-    }
-
     pub fn in_hand(&self, user: i64) -> i64 {
         self.workload.get(&user).copied().unwrap_or(0)
     }
 }
 
-/// The figures one instance computed last, with what they were computed from.
+/// One staff member's own lists on the team page.
+pub struct Personal {
+    /// The first requests assigned to them that are in hand, newest first.
+    pub mine: Vec<Request>,
+    /// Their meetings from twelve hours ago to two weeks ahead, earliest first: one more
+    /// than shown, which tells whether the calendar holds more.
+    pub upcoming: Vec<Meeting>,
+    /// Their open follow-up actions, earliest due first.
+    pub actions: Vec<FollowUp>,
+}
+
+/// How far ahead "my meetings" looks.
+const UPCOMING_DAYS: i64 = 14;
+
+/// Personal lists by person, with the minute they were read in.
+type People = HashMap<i64, (i64, Arc<Personal>)>;
+
+/// More people than staff accounts never need keeping.
+const PEOPLE_CAPACITY: usize = 512;
+
+/// The figures one instance computed last, with what they were computed from, and the
+/// personal lists of the staff who looked at the team page since the last change.
 #[derive(Default)]
 pub struct TeamCache {
-    slot: tokio::sync::Mutex<Option<(Key, Arc<TeamFigures>)>>,
+    slot: std::sync::Mutex<Option<(Key, Arc<TeamFigures>)>>,
+    computing: tokio::sync::Mutex<()>,
+    /// Personal lists at one revision, per person with the minute they were read in (the
+    /// meetings window moves with the clock).
+    people: std::sync::Mutex<(i64, People)>,
 }
 
 #[derive(PartialEq, Eq, Clone, Copy)]
@@ -83,21 +91,89 @@ impl TeamCache {
     ) -> Result<Arc<TeamFigures>, SupportError> {
         // Read before computing: a change committed meanwhile raises the revision again, so
         // the next view recomputes rather than keeping figures older than their key.
+        let revision = service::revision(db).await?;
+        self.figures_at(db, revision, target_days).await
+    }
+
+    /// The team's figures and one person's own lists, both as of the same revision.
+    pub async fn dashboard(
+        &self,
+        db: &Db,
+        user: i64,
+        target_days: u32,
+    ) -> Result<(Arc<TeamFigures>, Arc<Personal>), SupportError> {
+        let revision = service::revision(db).await?;
+        let figures = self.figures_at(db, revision, target_days).await?;
+        let now = chrono::Utc::now();
+        let minute = now.timestamp().div_euclid(60);
+        if let Ok(people) = self.people.lock()
+            && people.0 == revision
+            && let Some((read_in, personal)) = people.1.get(&user)
+            && *read_in == minute
+        {
+            return Ok((figures, personal.clone()));
+        }
+        let today = crate::core::clock::today();
+        let personal = Arc::new(Personal {
+            mine: service::list(db, &TeamList::Mine.filter(user, target_days, today), SHOWN)
+                .await?,
+            upcoming: meetings::meetings_between(
+                db,
+                user,
+                now - chrono::Duration::hours(12),
+                now + chrono::Duration::days(UPCOMING_DAYS),
+                SHOWN + 1,
+            )
+            .await?,
+            actions: meetings::open_actions(db, Some(user)).await?,
+        });
+        if let Ok(mut people) = self.people.lock() {
+            // As with the figures: only the newest revision is kept, and lists read at an
+            // older one are used once but not stored over newer ones.
+            if people.0 <= revision {
+                if people.0 != revision || people.1.len() >= PEOPLE_CAPACITY {
+                    *people = (revision, HashMap::new());
+                }
+                people.1.insert(user, (minute, personal.clone()));
+            }
+        }
+        Ok((figures, personal))
+    }
+
+    async fn figures_at(
+        &self,
+        db: &Db,
+        revision: i64,
+        target_days: u32,
+    ) -> Result<Arc<TeamFigures>, SupportError> {
         let key = Key {
-            revision: service::revision(db).await?,
+            revision,
             today: crate::core::clock::today(),
             target_days,
         };
-        // Held while computing, so a burst of views after a change computes once.
-        let mut slot = self.slot.lock().await;
-        if let Some((cached, figures)) = slot.as_ref()
-            && *cached == key
-        {
-            return Ok(figures.clone());
+        if let Some(figures) = self.current(key) {
+            return Ok(figures);
+        }
+        // Held while computing, so a burst of views after a change computes once; the views
+        // that waited find the new figures when they get the lock.
+        let _computing = self.computing.lock().await;
+        if let Some(figures) = self.current(key) {
+            return Ok(figures);
         }
         let figures = Arc::new(compute(db, target_days, key.today).await?);
-        *slot = Some((key, figures.clone()));
+        if let Ok(mut slot) = self.slot.lock() {
+            *slot = Some((key, figures.clone()));
+        }
         Ok(figures)
+    }
+
+    /// The kept figures if they were computed for `key`. The lock is only held to clone an
+    /// `Arc`, so views never queue behind one another (or behind a thread the system paused).
+    fn current(&self, key: Key) -> Option<Arc<TeamFigures>> {
+        let slot = self.slot.lock().ok()?;
+        slot.as_ref()
+            .filter(|(cached, _)| *cached == key)
+            .map(|(_, figures)| figures.clone())
     }
 }
 
@@ -187,6 +263,6 @@ async fn compute(db: &Db, target_days: u32, today: NaiveDate) -> Result<TeamFigu
         recent,
         recent_total,
         workload: service::workload(db).await?,
-        rows: Default::default(),
+        tables: Default::default(),
     })
 }

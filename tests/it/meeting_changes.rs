@@ -165,6 +165,19 @@ fn change_form(p: &Planned<'_>, day: NaiveDate, start: &str, end: &str) -> Vec<(
     ])
 }
 
+/// The line of "my meetings" on the team page that links to `meeting_path`.
+async fn my_meeting_line(browser: &mut Browser<'_>, meeting_path: &str) -> String {
+    let team = browser.get("/nl/support").await;
+    assert_eq!(team.status, 200);
+    let link = format!("<a href=\"{meeting_path}\">");
+    team.body
+        .lines()
+        .flat_map(|line| line.split("<li>"))
+        .find(|item| item.starts_with(&link))
+        .unwrap_or_else(|| panic!("{meeting_path} is not among my meetings"))
+        .to_string()
+}
+
 async fn request_state(app: &TestApp, id: i64) -> radix::support::service::Request {
     radix::support::service::request(&app.state.db, id)
         .await
@@ -198,6 +211,14 @@ async fn a_meeting_is_changed_then_cancelled_and_everyone_is_told() {
     let (_, invitation) = last_calendar_to(&app, REQUESTER).await;
     let uid = ics_value(&invitation, "UID");
     assert_eq!(ics_value(&invitation, "SEQUENCE"), "0");
+
+    // "My meetings" on the team page lists it at its planned time (and keeps that list
+    // until something changes).
+    assert!(
+        my_meeting_line(&mut p.advisor, &meeting_path)
+            .await
+            .contains("10:00")
+    );
 
     // The meeting page offers both steps; the change form starts from the meeting.
     let page = p.advisor.get(&meeting_path).await;
@@ -250,6 +271,8 @@ async fn a_meeting_is_changed_then_cancelled_and_everyone_is_told() {
         "the advisor reads French: {}",
         staff_row.subject
     );
+    let line = my_meeting_line(&mut p.advisor, &meeting_path).await;
+    assert!(line.contains("14:00") && !line.contains("10:00"), "{line}");
     let stored = meeting(&app, p.meeting_id).await;
     assert_eq!(stored.sequence, 1);
     assert_eq!(stored.kind, "follow-up");

@@ -39,18 +39,7 @@ pub fn template_environment(
         if let (minijinja::AutoEscape::Html, Some(text), false) =
             (state.auto_escape(), value.as_str(), value.is_safe())
         {
-            let mut escaped = String::with_capacity(text.len());
-            for c in text.chars() {
-                match c {
-                    '&' => escaped.push_str("&amp;"),
-                    '<' => escaped.push_str("&lt;"),
-                    '>' => escaped.push_str("&gt;"),
-                    '"' => escaped.push_str("&quot;"),
-                    '\'' => escaped.push_str("&#39;"),
-                    _ => escaped.push(c),
-                }
-            }
-            return out.write_str(&escaped).map_err(minijinja::Error::from);
+            return write_escaped(out, text).map_err(minijinja::Error::from);
         }
         minijinja::escape_formatter(out, state, value)
     });
@@ -108,6 +97,26 @@ pub fn template_environment(
     Ok(env)
 }
 
+/// Writes `text` HTML-escaped, in runs between the characters that need escaping: most
+/// values have none and are copied at once.
+fn write_escaped(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
+    let mut start = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.write_str(&text[start..at])?;
+        out.write_str(entity)?;
+        start = at + 1;
+    }
+    out.write_str(&text[start..])
+}
+
 fn current_lang(state: &State) -> Lang {
     state
         .lookup("lang")
@@ -155,7 +164,6 @@ const NAVIGATION: [(&str, &str); 6] = [
     ("contact", "/contact"),
 ];
 
-/// Renders a page template inside the base layout.
 /// Renders a page template inside the base layout to HTML.
 pub fn render_html(
     state: &AppState,
@@ -217,6 +225,53 @@ pub fn render_html(
             tracing::error!(%error, template, "template rendering failed");
             crate::core::error::AppError::internal(error)
         })
+}
+
+/// Renders a part of a page (a template without the layout) to HTML that later templates
+/// insert as it is: for parts that are built once and shown on many pages.
+pub fn render_fragment(
+    state: &AppState,
+    lang: Lang,
+    template: &str,
+    context: Value,
+) -> Result<Value, crate::core::error::AppError> {
+    let merged = minijinja::context! { ..context, ..minijinja::context! { lang => lang.code() } };
+    state
+        .templates
+        .get_template(template)
+        .and_then(|t| t.render(merged))
+        .map(Value::from_safe_string)
+        .map_err(|error| {
+            tracing::error!(%error, template, "template rendering failed");
+            crate::core::error::AppError::internal(error)
+        })
+}
+
+/// Parts of pages rendered once per language and kept with the data they show (the data's
+/// owner drops them with it when it changes).
+#[derive(Default)]
+pub struct RenderedParts<const N: usize> {
+    by_language: std::sync::Mutex<std::collections::HashMap<&'static str, Arc<[Value; N]>>>,
+}
+
+impl<const N: usize> RenderedParts<N> {
+    /// The parts in `lang`, rendered by `render` the first time they are asked for.
+    pub fn get_or_render<E>(
+        &self,
+        lang: Lang,
+        render: impl FnOnce() -> Result<[Value; N], E>,
+    ) -> Result<Arc<[Value; N]>, E> {
+        if let Ok(parts) = self.by_language.lock()
+            && let Some(rendered) = parts.get(lang.code())
+        {
+            return Ok(rendered.clone());
+        }
+        let rendered = Arc::new(render()?);
+        if let Ok(mut parts) = self.by_language.lock() {
+            parts.insert(lang.code(), rendered.clone());
+        }
+        Ok(rendered)
+    }
 }
 
 /// Renders a page template inside the base layout.
@@ -356,5 +411,23 @@ mod url_encoding {
                 _ => out.push_str(&format!("%{byte:02X}")),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_escaped;
+
+    #[test]
+    fn escaping_replaces_only_the_characters_html_needs() {
+        let mut out = String::new();
+        write_escaped(&mut out, "Liège & <Eupen> \"a\" 'b' /x").expect("a String takes any text");
+        assert_eq!(
+            out,
+            "Liège &amp; &lt;Eupen&gt; &quot;a&quot; &#39;b&#39; /x"
+        );
+        let mut plain = String::new();
+        write_escaped(&mut plain, "").expect("a String takes any text");
+        assert_eq!(plain, "");
     }
 }
