@@ -32,13 +32,36 @@ use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::core::capability::{Capability, NavEntry, PersonalData};
 use crate::core::config::Config;
+use crate::core::context::Context;
 use crate::core::db::{Db, PoolSettings};
 use crate::core::i18n::I18n;
 use crate::core::metrics::Metrics;
 use crate::core::web::assets::Assets;
 use crate::core::web::middleware;
 use crate::geo::Geography;
+
+/// The platform's capabilities, in the order their routes are merged: the only list of
+/// them. A new capability is its folder, one line here, its migrations and its locales.
+pub fn capabilities() -> Vec<Capability<AppState>> {
+    vec![
+        geo::capability(),
+        content::capability(),
+        identity::capability(),
+        admin::capability(),
+        registry::capability(),
+        cartography::capability(),
+        support::capability(),
+    ]
+}
+
+/// Every route's access: core's own routes and each capability's.
+pub fn route_policies() -> Vec<core::auth::policy::RoutePolicy> {
+    let mut rows = core::ops::ROUTES.to_vec();
+    rows.extend(core::capability::route_policies(&capabilities()));
+    rows
+}
 
 /// Imported municipal boundaries (GeoJSON geometry) by NIS code.
 pub type Boundaries = std::collections::HashMap<String, String>;
@@ -54,6 +77,8 @@ pub struct StateInner {
     pub templates: Environment<'static>,
     pub assets: Arc<Assets>,
     pub metrics: Metrics,
+    /// Where every handler and job takes the time from.
+    pub clock: core::clock::Clock,
     pub content_security_policy: HeaderValue,
     /// The policy of the embeddable map: framing allowed for the configured origins.
     pub embed_content_security_policy: HeaderValue,
@@ -74,6 +99,12 @@ pub struct StateInner {
     pub support_team: support::team::TeamCache,
     /// Municipality files, by support revision.
     pub support_files: support::file::FileCache,
+    /// The main navigation, from the capabilities.
+    pub navigation: Vec<NavEntry>,
+    /// The OpenAPI document, from the capabilities.
+    pub openapi: Arc<serde_json::Value>,
+    /// What each capability holds about people (export and erasure).
+    pub personal_data: Vec<PersonalData>,
 }
 
 impl Deref for AppState {
@@ -84,6 +115,21 @@ impl Deref for AppState {
 }
 
 impl AppState {
+    /// The context of a service call made now.
+    pub fn context(&self) -> Context<'_> {
+        self.context_at(self.clock.now())
+    }
+
+    /// The context of a service call at `now` (a job's claim time, say).
+    pub fn context_at(&self, now: chrono::DateTime<chrono::Utc>) -> Context<'_> {
+        Context {
+            db: &self.db,
+            i18n: &self.i18n,
+            base_url: self.public_url(),
+            now,
+        }
+    }
+
     pub fn geography(&self) -> Arc<Geography> {
         self.geography
             .read()
@@ -128,7 +174,7 @@ impl AppState {
         self.content().fingerprint.hash(&mut hasher);
         self.demo_loaded().hash(&mut hasher);
         self.boundaries.load(Ordering::Relaxed).hash(&mut hasher);
-        core::clock::today().hash(&mut hasher);
+        self.clock.today().hash(&mut hasher);
         hasher.finish()
     }
 
@@ -220,12 +266,13 @@ impl App {
             })?;
         }
         let db = Db::connect(&config.database_url, &options.pool).await?;
+        let clock = core::clock::Clock::system();
         if options.migrate {
             db.migrate().await?;
         } else if db.pending_migrations().await? > 0 {
             anyhow::bail!("the database needs migrations: run `radix migrate` first");
         }
-        let summary = geo::service::import_geography(&db, None).await?;
+        let summary = geo::service::import_geography(&db, None, clock.now()).await?;
         if summary.changed {
             tracing::info!(
                 municipalities = summary.municipalities,
@@ -233,9 +280,9 @@ impl App {
                 "reference geography loaded"
             );
         }
-        content::seed_pages(&db).await?;
+        content::seed_pages(&db, clock.now()).await?;
         if options.demo {
-            demo::load(&db, &I18n::load()?).await?;
+            demo::load(&db, &I18n::load()?, clock.now()).await?;
         }
         Self::state(config, db).await
     }
@@ -254,6 +301,7 @@ impl App {
             .base_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", config.bind));
+        let capabilities = capabilities();
         Ok(AppState(Arc::new(StateInner {
             public_url,
             content_security_policy: middleware::content_security_policy(&[]),
@@ -266,6 +314,7 @@ impl App {
             templates,
             assets,
             metrics: Metrics::new(),
+            clock: core::clock::Clock::system(),
             geography: RwLock::new(Arc::new(geography)),
             registry: RwLock::new(Arc::new(registry)),
             content: RwLock::new(Arc::new(content)),
@@ -276,6 +325,12 @@ impl App {
             boundary_cache: RwLock::new(None),
             support_team: support::team::TeamCache::default(),
             support_files: support::file::FileCache::default(),
+            navigation: core::capability::navigation(&capabilities),
+            openapi: Arc::new(core::capability::openapi_document(&capabilities)),
+            personal_data: capabilities
+                .iter()
+                .filter_map(|c| c.personal_data)
+                .collect(),
         })))
     }
 }
@@ -292,24 +347,23 @@ pub fn router_with(
     extra: Router<AppState>,
     extra_policies: &[core::auth::policy::RoutePolicy],
 ) -> Router {
+    let mut policies = route_policies();
+    policies.extend_from_slice(extra_policies);
     let authorize_state = core::auth::policy::AuthorizeState {
         app: state.clone(),
-        table: core::auth::policy::PolicyTable::new(extra_policies),
+        table: core::auth::policy::PolicyTable::new(&policies),
     };
+    let mut routes = Router::new()
+        .route("/static/{*path}", get(core::web::assets::static_file))
+        .route("/favicon.ico", get(core::web::assets::favicon))
+        .merge(core::ops::router());
+    for capability in capabilities() {
+        routes = routes.merge((capability.router)());
+    }
     let request_id = middleware::REQUEST_ID.clone();
     let timeout = Duration::from_secs(state.config.request_timeout_seconds);
     let body_limit = state.config.max_body_bytes;
-    Router::new()
-        .route("/static/{*path}", get(core::web::assets::static_file))
-        .route("/favicon.ico", get(core::web::assets::favicon))
-        .merge(core::ops::router())
-        .merge(geo::router())
-        .merge(content::router())
-        .merge(identity::router())
-        .merge(admin::router())
-        .merge(registry::router())
-        .merge(cartography::router())
-        .merge(support::router())
+    routes
         .merge(extra)
         .route_layer(axum::middleware::from_fn_with_state(
             authorize_state,
@@ -356,78 +410,31 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
             }
         })
     };
-    let mailer = match &state.config.smtp {
-        Some(smtp) => {
-            let mailer = core::email::Mailer::new(
-                smtp,
-                &state.config.mail_from,
-                state.config.mail_reply_to.as_deref(),
-            )?;
-            Some(core::email::spawn_worker(
-                state.db.clone(),
-                mailer,
-                Duration::from_secs(5),
-            ))
-        }
-        None => {
-            tracing::info!("no SMTP server configured: emails wait in the outbox (/admin/outbox)");
-            None
-        }
-    };
-    let retention = {
-        let state = state.clone();
-        tokio::spawn(async move {
-            let mut interval = tokio::time::interval(Duration::from_secs(3600));
-            loop {
-                interval.tick().await;
-                let ctx = identity::context(&state);
-                match identity::service::anonymise_expired(
-                    &ctx,
-                    state.config.retention_days_deactivated,
-                )
-                .await
-                {
-                    Ok(0) => {}
-                    Ok(count) => tracing::info!(count, "deactivated accounts anonymised"),
-                    Err(error) => tracing::warn!(%error, "retention job failed"),
-                }
-            }
-        })
-    };
-    // Follow-up reminders and the advisors' weekly digest; each is sent once, whichever
-    // instance gets there first.
-    let reminders = {
-        let state = state.clone();
-        tokio::spawn(async move {
-            let mut interval = tokio::time::interval(Duration::from_secs(900));
-            loop {
-                interval.tick().await;
-                let ctx = identity::context(&state);
-                match support::meetings::send_due_reminders(&ctx).await {
-                    Ok(0) => {}
-                    Ok(count) => tracing::info!(count, "follow-up reminders queued"),
-                    Err(error) => tracing::warn!(%error, "reminders failed"),
-                }
-                match support::meetings::send_weekly_digests(&ctx, false).await {
-                    Ok(0) => {}
-                    Ok(count) => tracing::info!(count, "weekly digests queued"),
-                    Err(error) => tracing::warn!(%error, "weekly digests failed"),
-                }
-            }
-        })
-    };
+    let jobs = spawn_jobs(&state)?;
     let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     refresher.abort();
-    retention.abort();
-    reminders.abort();
-    if let Some(worker) = mailer {
-        worker.abort();
-    }
+    jobs.abort();
     state.db.close().await;
     Ok(())
+}
+
+/// Starts this instance's job runner: core's jobs and every capability's.
+pub fn spawn_jobs(state: &AppState) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let mut specs = core::jobs(&state.config, &state.db, &state.clock)?;
+    for capability in capabilities() {
+        specs.extend((capability.jobs)(state));
+    }
+    if state.config.smtp.is_none() {
+        tracing::info!("no SMTP server configured: emails wait in the outbox (/admin/outbox)");
+    }
+    let runner = core::jobs::Runner::new(state.db.clone(), state.clock.clone(), specs);
+    Ok(runner.spawn(
+        state.clone(),
+        Duration::from_millis(state.config.jobs_poll_milliseconds),
+    ))
 }
 
 async fn shutdown_signal() {

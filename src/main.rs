@@ -326,16 +326,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             let geography = state.geography();
-            let added = radix::registry::demo::load(&state.db, &geography, observations).await?;
+            let added =
+                radix::registry::demo::load(&state.db, &geography, observations, state.clock.now())
+                    .await?;
             let registry = radix::registry::service::load_registry(&state.db).await?;
             println!(
                 "Demonstration data loaded: {} observations in the LIVC-R history ({added} added now).",
                 registry.observation_count()
             );
             if support_requests > 0 {
-                let (requests, messages, meetings) =
-                    radix::support::service::seed_load(&state.db, &geography, support_requests)
-                        .await?;
+                let (requests, messages, meetings) = radix::support::service::seed_load(
+                    &state.db,
+                    &geography,
+                    support_requests,
+                    state.clock.now(),
+                )
+                .await?;
                 println!(
                     "Load-test support data added: {requests} requests, {messages} messages, {meetings} meetings."
                 );
@@ -353,7 +359,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             prepare_data_dir(&config)?;
             let db = Db::connect(&config.database_url, &PoolSettings::default()).await?;
             db.migrate().await?;
-            let summary = radix::geo::service::import_geography(&db, from.as_deref()).await?;
+            let summary = radix::geo::service::import_geography(
+                &db,
+                from.as_deref(),
+                radix::core::clock::Clock::system().now(),
+            )
+            .await?;
             println!(
                 "{} municipalities, {} police zones, {} merger links: {}.",
                 summary.municipalities,
@@ -379,13 +390,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             prepare_data_dir(&config)?;
             let db = Db::connect(&config.database_url, &PoolSettings::default()).await?;
             db.migrate().await?;
-            radix::geo::service::import_geography(&db, None).await?;
+            radix::geo::service::import_geography(
+                &db,
+                None,
+                radix::core::clock::Clock::system().now(),
+            )
+            .await?;
             let geography = radix::geo::service::load_geography(&db).await?;
             let bytes = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            let outcome =
-                radix::support::visits::import(&db, &geography, &bytes, dry_run, skip_invalid)
-                    .await?;
+            let outcome = radix::support::visits::import(
+                &db,
+                &geography,
+                &bytes,
+                dry_run,
+                skip_invalid,
+                radix::core::clock::Clock::system().now(),
+            )
+            .await?;
             let i18n = radix::core::i18n::I18n::load()?;
             let say = |key: &str, args: &[(&str, String)]| {
                 let args: Vec<(&str, fluent_bundle::FluentValue)> = args
@@ -445,11 +467,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             prepare_data_dir(&config)?;
             let db = Db::connect(&config.database_url, &PoolSettings::default()).await?;
             db.migrate().await?;
-            radix::geo::service::import_geography(&db, None).await?;
+            radix::geo::service::import_geography(
+                &db,
+                None,
+                radix::core::clock::Clock::system().now(),
+            )
+            .await?;
             let geography = radix::geo::service::load_geography(&db).await?;
-            let report =
-                radix::geo::service::import_boundaries(&db, &geography, &file, skip_invalid)
-                    .await?;
+            let report = radix::geo::service::import_boundaries(
+                &db,
+                &geography,
+                &file,
+                skip_invalid,
+                radix::core::clock::Clock::system().now(),
+            )
+            .await?;
             for skipped in &report.skipped {
                 println!(
                     "feature {}{}: {}",
@@ -482,7 +514,8 @@ async fn open_database(config: &Config) -> anyhow::Result<Db> {
     prepare_data_dir(config)?;
     let db = Db::connect(&config.database_url, &PoolSettings::default()).await?;
     db.migrate().await?;
-    radix::geo::service::import_geography(&db, None).await?;
+    radix::geo::service::import_geography(&db, None, radix::core::clock::Clock::system().now())
+        .await?;
     Ok(db)
 }
 
@@ -508,7 +541,7 @@ async fn run_user_command(config: &Config, command: UserCommand) -> anyhow::Resu
         db: &db,
         i18n: &i18n,
         base_url: &public_url,
-        now: chrono::Utc::now(),
+        now: radix::core::clock::Clock::system().now(),
     };
     let actor = radix::core::audit::Actor::system("cli");
     let find = |email: String| {

@@ -7,6 +7,10 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::AppState;
+use crate::core::auth::Permission;
+use crate::core::auth::policy::Access;
+use crate::core::auth::policy::{RoutePolicy, route};
+use crate::core::capability::Capability;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,4 +42,71 @@ pub fn router() -> Router<AppState> {
         .route("/{lang}/admin/audit.csv", get(routes::audit_csv))
         .route("/{lang}/admin/outbox", get(routes::outbox))
         .route("/{lang}/admin/outbox/{id}", get(routes::outbox_message))
+}
+
+/// The access each route needs (deny by default: a route missing here answers 403).
+pub const ROUTES: &[RoutePolicy] = &[
+    route(
+        "GET",
+        "/{lang}/admin/accounts",
+        Access::Permission(Permission::InviteMunicipalContacts),
+    ),
+    route(
+        "POST",
+        "/{lang}/admin/accounts",
+        Access::Permission(Permission::InviteMunicipalContacts),
+    ),
+    route(
+        "POST",
+        "/{lang}/admin/accounts/{id}/deactivate",
+        Access::Permission(Permission::ManageAccounts),
+    ),
+    route(
+        "POST",
+        "/{lang}/admin/accounts/{id}/role",
+        Access::Permission(Permission::ManageAccounts),
+    ),
+    route(
+        "POST",
+        "/{lang}/admin/accounts/{id}/portfolio",
+        Access::Permission(Permission::ManageAccounts),
+    ),
+    route(
+        "GET",
+        "/{lang}/admin/access-requests",
+        Access::Permission(Permission::ReviewAccessRequests),
+    ),
+    route(
+        "POST",
+        "/{lang}/admin/access-requests/{id}",
+        Access::Permission(Permission::ReviewAccessRequests),
+    ),
+    route(
+        "GET",
+        "/{lang}/admin/audit",
+        Access::Permission(Permission::ReadAuditLog),
+    ),
+    route(
+        "GET",
+        "/{lang}/admin/audit.csv",
+        Access::Permission(Permission::ReadAuditLog),
+    ),
+    route(
+        "GET",
+        "/{lang}/admin/outbox",
+        Access::Permission(Permission::ReadOutbox),
+    ),
+    route(
+        "GET",
+        "/{lang}/admin/outbox/{id}",
+        Access::Permission(Permission::ReadOutbox),
+    ),
+];
+
+/// What the administration screens bring.
+pub fn capability() -> Capability<AppState> {
+    Capability {
+        routes: ROUTES,
+        ..Capability::new("admin", router)
+    }
 }

@@ -211,7 +211,7 @@ pub async fn invite(
         .map(str::to_string)
         .collect();
     let geography = state.geography();
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let known = |code: &str| {
         geography
             .municipality(code)
@@ -383,6 +383,7 @@ pub async fn audit_csv(
             entity_id: "csv".into(),
             details: serde_json::json!({ "rows": rows.len() }),
         },
+        state.clock.now(),
     )
     .await?;
     let mut response = out.into_response();
@@ -560,7 +561,7 @@ pub async fn decide_access_request(
         _ => return Err(AppError::bad_request("error-bad-request", "decision")),
     };
     let geography = state.geography();
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let known = |code: &str| {
         geography
             .municipality(code)

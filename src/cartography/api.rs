@@ -16,8 +16,12 @@ use crate::geo::Geography;
 use crate::registry::domain::{Picture, Registry, Summary};
 
 /// The API refuses what the pages merely explain: a bad parameter is a 400 with its code.
-fn strict_query(params: &MapParams, geography: &Geography) -> Result<MapQuery, AppError> {
-    let query = MapQuery::parse(params, geography);
+fn strict_query(
+    params: &MapParams,
+    geography: &Geography,
+    today: chrono::NaiveDate,
+) -> Result<MapQuery, AppError> {
+    let query = MapQuery::parse(params, geography, today);
     match query.errors.first() {
         Some(key) => Err(AppError::bad_request(key, field_of(key))),
         None => Ok(query),
@@ -134,7 +138,7 @@ pub async fn cartography(
     Query(params): Query<MapParams>,
 ) -> Result<Response, AppError> {
     let geography = state.geography();
-    let query = strict_query(&params, &geography)?;
+    let query = strict_query(&params, &geography, state.clock.today())?;
     let key = format!("api/cartography?{}", query.date);
     cached_or(&state, &key, "application/json", None, || {
         let registry = state.registry();
@@ -181,7 +185,7 @@ pub async fn summary(
     Query(params): Query<MapParams>,
 ) -> Result<Response, AppError> {
     let geography = state.geography();
-    let query = strict_query(&params, &geography)?;
+    let query = strict_query(&params, &geography, state.clock.today())?;
     let key = format!("api/summary?{}", query.date);
     cached_or(&state, &key, "application/json", None, || {
         let picture = state.registry().picture(&geography, query.date);
@@ -196,7 +200,7 @@ pub async fn map_svg(
 ) -> Result<Response, AppError> {
     let geography = state.geography();
     let lang = lang_param(&params)?;
-    let query = strict_query(&params, &geography)?;
+    let query = strict_query(&params, &geography, state.clock.today())?;
     let boundaries = if query.view == view::View::Geo && state.boundary_count() > 0 {
         Some(state.boundaries().await.map_err(AppError::internal)?)
     } else {
@@ -247,7 +251,7 @@ pub async fn map_png(
 ) -> Result<Response, AppError> {
     let geography = state.geography();
     let lang = lang_param(&params)?;
-    let query = strict_query(&params, &geography)?;
+    let query = strict_query(&params, &geography, state.clock.today())?;
     let boundaries = if query.view == view::View::Geo && state.boundary_count() > 0 {
         Some(state.boundaries().await.map_err(AppError::internal)?)
     } else {
@@ -365,7 +369,7 @@ pub async fn table_csv(
 ) -> Result<Response, AppError> {
     let geography = state.geography();
     let lang = lang_param(&params)?;
-    let query = strict_query(&params, &geography)?;
+    let query = strict_query(&params, &geography, state.clock.today())?;
     let key = format!("csv?{}&{}", query.query_string(&["view"]), lang.code());
     cached_or(
         &state,
@@ -396,7 +400,7 @@ pub async fn table_xlsx(
 ) -> Result<Response, AppError> {
     let geography = state.geography();
     let lang = lang_param(&params)?;
-    let query = strict_query(&params, &geography)?;
+    let query = strict_query(&params, &geography, state.clock.today())?;
     let key = format!("xlsx?{}&{}", query.query_string(&["view"]), lang.code());
     cached_or(
         &state,
@@ -499,7 +503,7 @@ pub async fn map_geojson(
     Query(params): Query<MapParams>,
 ) -> Result<Response, AppError> {
     let geography = state.geography();
-    let query = strict_query(&params, &geography)?;
+    let query = strict_query(&params, &geography, state.clock.today())?;
     if state.boundary_count() == 0 {
         return Err(AppError::bad_request(
             "cartography-error-no-boundaries",

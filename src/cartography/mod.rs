@@ -17,6 +17,9 @@ use axum::Router;
 use axum::routing::get;
 
 use crate::AppState;
+use crate::core::auth::policy::Access::Public;
+use crate::core::auth::policy::{RoutePolicy, route};
+use crate::core::capability::{Capability, NavEntry};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -37,4 +40,37 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cartography/table.xlsx", get(api::table_xlsx))
         .route("/api/v1/snapshots", get(api::snapshots))
         .route("/api/v1/snapshots/{id}", get(api::snapshot))
+}
+
+/// The access each route needs (deny by default: a route missing here answers 403).
+pub const ROUTES: &[RoutePolicy] = &[
+    route("GET", "/api/v1/cartography", Public),
+    route("GET", "/api/v1/cartography/summary", Public),
+    route("GET", "/api/v1/cartography/map.svg", Public),
+    route("GET", "/api/v1/cartography/map.png", Public),
+    route("GET", "/api/v1/cartography/map.geojson", Public),
+    route("GET", "/api/v1/cartography/table.csv", Public),
+    route("GET", "/api/v1/cartography/table.xlsx", Public),
+    route("GET", "/api/v1/snapshots", Public),
+    route("GET", "/api/v1/snapshots/{id}", Public),
+    route("GET", "/{lang}/cartography", Public),
+    route("GET", "/{lang}/cartography/embed", Public),
+    route("GET", "/{lang}/cartography/history", Public),
+    route("GET", "/{lang}/cartography/snapshots", Public),
+    route("GET", "/{lang}/cartography/snapshots/{id}", Public),
+];
+
+/// What the cartography brings: the national map of LIVC-Rs, its history, snapshots,
+/// downloads and API.
+pub fn capability() -> Capability<AppState> {
+    Capability {
+        routes: ROUTES,
+        navigation: &[NavEntry {
+            key: "cartography",
+            path: "/cartography",
+            order: 40,
+        }],
+        openapi: Some(api::extend_openapi),
+        ..Capability::new("cartography", router)
+    }
 }

@@ -90,7 +90,7 @@ async fn map_like_page(
     embed: bool,
 ) -> Result<Response, AppError> {
     let geography = state.geography();
-    let query = MapQuery::parse(params, &geography);
+    let query = MapQuery::parse(params, &geography, state.clock.today());
     let key = format!(
         "{}/{}?{}#{}",
         lang.code(),
@@ -256,7 +256,7 @@ async fn map_like_page(
                 geo_available => state.boundary_count() > 0,
                 date_text => date_text,
                 date_value => if query.date_given { query.date.to_string() } else { String::new() },
-                today_value => crate::core::clock::today().to_string(),
+                today_value => state.clock.today().to_string(),
                 errors => errors,
                 legend => legend,
                 sources => sources,
@@ -291,7 +291,7 @@ pub async fn history_page(
     }
     let geography = state.geography();
     let registry = state.registry();
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let coverage = render::coverage(&state, lang, &geography, &registry, today);
     let rows: Vec<minijinja::Value> = coverage
         .rows

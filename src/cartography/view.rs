@@ -85,21 +85,21 @@ pub struct MapQuery {
 }
 
 impl MapQuery {
-    pub fn parse(params: &MapParams, geography: &Geography) -> MapQuery {
+    pub fn parse(params: &MapParams, geography: &Geography, today: NaiveDate) -> MapQuery {
         let mut errors = vec![];
         let mut date_given = params.date.as_deref().is_some_and(|d| !d.trim().is_empty());
-        let date = match crate::geo::parse_date_param(params.date.as_deref()) {
+        let date = match crate::geo::parse_date_param(params.date.as_deref(), today) {
             Ok(date) => date,
             Err(key) => {
                 errors.push(key);
                 date_given = false;
-                crate::core::clock::today()
+                today
             }
         };
-        let date = if date > crate::core::clock::today() {
+        let date = if date > today {
             errors.push("cartography-error-date-future");
             date_given = false;
-            crate::core::clock::today()
+            today
         } else {
             date
         };

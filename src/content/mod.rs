@@ -19,6 +19,9 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
+use crate::core::auth::policy::Access::Public;
+use crate::core::auth::policy::{RoutePolicy, route};
+use crate::core::capability::{Capability, NavEntry};
 use crate::core::db::{Db, DbError};
 use crate::core::i18n::Lang;
 
@@ -112,7 +115,7 @@ pub fn shipped_pages() -> anyhow::Result<Vec<PageSource>> {
 }
 
 /// Copies new or changed page files into the database, leaving edited pages alone.
-pub async fn seed_pages(db: &Db) -> anyhow::Result<usize> {
+pub async fn seed_pages(db: &Db, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<usize> {
     let pages = shipped_pages()?;
     let existing = store::page_states(db).await?;
     let mut changed = 0;
@@ -122,7 +125,7 @@ pub async fn seed_pages(db: &Db) -> anyhow::Result<usize> {
             Some((hash, _)) if *hash == page.source_hash => continue,
             Some((_, true)) => continue,
             _ => {
-                store::upsert_page(db, &page, chrono::Utc::now()).await?;
+                store::upsert_page(db, &page, now).await?;
                 changed += 1;
             }
         }
@@ -218,6 +221,49 @@ pub fn markdown_to_html(markdown: &str, lang: Lang) -> String {
     let mut out = String::new();
     html::push_html(&mut out, parser);
     out
+}
+
+/// The access each route needs (deny by default: a route missing here answers 403).
+pub const ROUTES: &[RoutePolicy] = &[
+    route("GET", "/{lang}", Public),
+    route("GET", "/{lang}/", Public),
+    route("GET", "/{lang}/offer", Public),
+    route("GET", "/{lang}/offer/{offer}", Public),
+    route("GET", "/{lang}/livc-r", Public),
+    route("GET", "/{lang}/contact", Public),
+    route("GET", "/{lang}/privacy", Public),
+    route("GET", "/{lang}/accessibility", Public),
+];
+
+/// What the editorial pages bring: the home page, the offer, the LIVC-R explanation, contact
+/// and the legal pages.
+pub fn capability() -> Capability<AppState> {
+    Capability {
+        routes: ROUTES,
+        navigation: &[
+            NavEntry {
+                key: "home",
+                path: "/",
+                order: 10,
+            },
+            NavEntry {
+                key: "offer",
+                path: "/offer",
+                order: 20,
+            },
+            NavEntry {
+                key: "livc-r",
+                path: "/livc-r",
+                order: 30,
+            },
+            NavEntry {
+                key: "contact",
+                path: "/contact",
+                order: 60,
+            },
+        ],
+        ..Capability::new("content", router)
+    }
 }
 
 #[cfg(test)]

@@ -288,9 +288,14 @@ pub async fn record(
 
 /// Records a single entry in its own transaction (for events that change nothing else,
 /// such as a failed sign-in).
-pub async fn record_alone(db: &Db, actor: &Actor, entry: Entry<'_>) -> Result<(), DbError> {
+pub async fn record_alone(
+    db: &Db,
+    actor: &Actor,
+    entry: Entry<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     let mut tx = db.begin().await?;
-    record(&mut tx, actor, entry, Utc::now()).await?;
+    record(&mut tx, actor, entry, now).await?;
     tx.commit().await
 }
 

@@ -2,7 +2,9 @@
 //! database, using the EU daylight-saving rule (last Sunday of March to last Sunday of
 //! October, switching at 01:00 UTC).
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, SubsecRound, TimeZone, Utc, Weekday};
 
 fn last_sunday(year: i32, month: u32) -> NaiveDate {
     let next_month = if month == 12 {
@@ -30,10 +32,69 @@ pub fn brussels_offset(instant: DateTime<Utc>) -> Duration {
     }
 }
 
-/// Today's date in Belgium.
-pub fn today() -> NaiveDate {
-    let now = Utc::now();
-    (now + brussels_offset(now)).date_naive()
+/// The calendar date in Belgium at `instant`.
+pub fn belgian_date(instant: DateTime<Utc>) -> NaiveDate {
+    (instant + brussels_offset(instant)).date_naive()
+}
+
+/// Where the platform reads the time. Services and stores never ask the system for the time:
+/// they receive `now` from a context built from this value, so that tests can fix the clock
+/// and move it forward (reminders, digests, retention, deadlines) without sleeping.
+#[derive(Clone, Default)]
+pub struct Clock {
+    fixed: Option<Arc<RwLock<DateTime<Utc>>>>,
+}
+
+impl Clock {
+    /// The system's clock.
+    pub fn system() -> Clock {
+        Clock { fixed: None }
+    }
+
+    /// A clock that stands still at `at` until it is moved.
+    pub fn fixed(at: DateTime<Utc>) -> Clock {
+        Clock {
+            fixed: Some(Arc::new(RwLock::new(at))),
+        }
+    }
+
+    /// The current instant, to the microsecond (what both databases store).
+    pub fn now(&self) -> DateTime<Utc> {
+        match &self.fixed {
+            Some(at) => *at.read().unwrap_or_else(|poisoned| poisoned.into_inner()),
+            // The one place that reads the system's time.
+            #[allow(clippy::disallowed_methods)]
+            None => Utc::now().trunc_subsecs(6),
+        }
+    }
+
+    /// Today's date in Belgium.
+    pub fn today(&self) -> NaiveDate {
+        belgian_date(self.now())
+    }
+
+    /// Moves a fixed clock to `at` (a system clock cannot be moved).
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Some(slot) = &self.fixed {
+            *slot
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = at;
+        }
+    }
+
+    /// Moves a fixed clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.set(self.now() + by);
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.fixed {
+            Some(_) => write!(f, "Clock::fixed({})", self.now()),
+            None => f.write_str("Clock::system"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -64,5 +125,24 @@ mod tests {
             .expect("t");
         assert_eq!(brussels_offset(before), Duration::hours(1));
         assert_eq!(brussels_offset(after), Duration::hours(2));
+    }
+
+    #[test]
+    fn a_fixed_clock_moves_only_when_told() {
+        let start = Utc
+            .with_ymd_and_hms(2026, 12, 31, 22, 59, 0)
+            .single()
+            .expect("t");
+        let clock = Clock::fixed(start);
+        assert_eq!(clock.now(), start);
+        assert_eq!(
+            clock.today(),
+            NaiveDate::from_ymd_opt(2026, 12, 31).expect("d")
+        );
+        clock.advance(Duration::minutes(1));
+        assert_eq!(
+            clock.today(),
+            NaiveDate::from_ymd_opt(2027, 1, 1).expect("d")
+        );
     }
 }

@@ -33,6 +33,8 @@ pub struct FileConfig {
     pub mail_reply_to: Option<String>,
     pub retention_days_deactivated: Option<i64>,
     pub support_answer_days: Option<u32>,
+    pub housekeeping_interval_seconds: Option<u64>,
+    pub jobs_poll_milliseconds: Option<u64>,
 }
 
 impl FileConfig {
@@ -111,6 +113,11 @@ pub struct Config {
     pub retention_days_deactivated: i64,
     /// Working days within which a support request should get its first answer.
     pub support_answer_days: u32,
+    /// How often expired sessions, old emails and audit entries are removed and the
+    /// retention period is applied.
+    pub housekeeping_interval_seconds: u64,
+    /// How often each instance looks for due background jobs.
+    pub jobs_poll_milliseconds: u64,
 }
 
 /// Values given on the command line or in the environment (already merged by clap).
@@ -256,8 +263,18 @@ impl Config {
         if !(1..=60).contains(&support_answer_days) {
             anyhow::bail!("support_answer_days must be between 1 and 60");
         }
+        let housekeeping_interval_seconds = file.housekeeping_interval_seconds.unwrap_or(3600);
+        if !(1..=7 * 24 * 3600).contains(&housekeeping_interval_seconds) {
+            anyhow::bail!("housekeeping_interval_seconds must be between 1 and 604800");
+        }
+        let jobs_poll_milliseconds = file.jobs_poll_milliseconds.unwrap_or(1000);
+        if !(50..=60_000).contains(&jobs_poll_milliseconds) {
+            anyhow::bail!("jobs_poll_milliseconds must be between 50 and 60000");
+        }
         Ok(Config {
             support_answer_days,
+            housekeeping_interval_seconds,
+            jobs_poll_milliseconds,
             smtp,
             mail_from,
             mail_reply_to,
@@ -284,6 +301,10 @@ impl Config {
             max_body_bytes: file.max_body_bytes.unwrap_or(1024 * 1024),
             request_timeout_seconds: file.request_timeout_seconds.unwrap_or(30),
         })
+    }
+
+    pub fn housekeeping_interval(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::try_from(self.housekeeping_interval_seconds).unwrap_or(3600))
     }
 
     /// True when the public address is HTTPS (cookies get `Secure`).

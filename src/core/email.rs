@@ -13,8 +13,10 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_query::{Expr, ExprTrait, Iden, Order, Query};
 
+use crate::core::clock::Clock;
 use crate::core::config::{SmtpSettings, SmtpTls};
 use crate::core::db::{Db, DbError, Tx};
+use crate::core::jobs::JobSpec;
 
 #[derive(Iden)]
 enum EmailOutbox {
@@ -404,33 +406,38 @@ impl Mailer {
 }
 
 /// Delivers due messages once; returns how many were sent.
-pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize, DbError> {
-    let now = Utc::now();
-    let rows = claim_due(db, now, Duration::from_secs(120), 20).await?;
+pub async fn deliver_due(db: &Db, mailer: &Mailer, clock: &Clock) -> Result<usize, DbError> {
+    let rows = claim_due(db, clock.now(), Duration::from_secs(120), 20).await?;
     let mut sent = 0;
     for row in rows {
         match mailer.send(&row).await {
             Ok(()) => {
-                mark_sent(db, row.id, Utc::now()).await?;
+                mark_sent(db, row.id, clock.now()).await?;
                 sent += 1;
             }
             Err(error) => {
                 tracing::warn!(email_id = row.id, attempts = row.attempts + 1, %error, "email delivery failed");
-                mark_failed_attempt(db, &row, &error, Utc::now()).await?;
+                mark_failed_attempt(db, &row, &error, clock.now()).await?;
             }
         }
     }
     Ok(sent)
 }
 
-/// Runs the delivery loop until the process stops.
-pub fn spawn_worker(db: Db, mailer: Mailer, every: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(every);
-        loop {
-            interval.tick().await;
-            if let Err(error) = deliver_due(&db, &mailer).await {
-                tracing::warn!(%error, "email worker could not read the outbox");
+/// The outbox delivery as a recurring job, when an SMTP server is configured.
+pub fn delivery_job<S: Send + 'static>(
+    db: Db,
+    mailer: Mailer,
+    clock: Clock,
+    every: chrono::Duration,
+) -> JobSpec<S> {
+    JobSpec::every("core.email-delivery", every, move |_state: S, _run| {
+        let (db, mailer, clock) = (db.clone(), mailer.clone(), clock.clone());
+        async move {
+            match deliver_due(&db, &mailer, &clock).await {
+                Ok(0) => Ok(None),
+                Ok(sent) => Ok(Some(format!("{sent} emails sent"))),
+                Err(error) => Err(error.to_string()),
             }
         }
     })
@@ -523,7 +530,7 @@ mod tests {
 
     #[test]
     fn back_off_grows_and_stops() {
-        let now = Utc::now();
+        let now = DateTime::from_timestamp(1_780_000_000, 0).expect("instant");
         assert_eq!(
             next_attempt(1, now),
             Some(now + chrono::Duration::minutes(1))

@@ -9,6 +9,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use crate::AppState;
+use crate::core::auth::policy::Access::Public;
+use crate::core::auth::policy::{RoutePolicy, route};
 use crate::core::i18n::Lang;
 
 pub fn router() -> Router<AppState> {
@@ -18,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/robots.txt", get(robots))
+        .route("/api/openapi.json", get(openapi))
 }
 
 /// `/` sends the visitor to the home page in the best language their browser asks for.
@@ -98,6 +101,80 @@ async fn robots() -> Response {
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// The access each route needs (deny by default: a route missing here answers 403).
+pub const ROUTES: &[RoutePolicy] = &[
+    route("GET", "/", Public),
+    route("GET", "/healthz", Public),
+    route("GET", "/readyz", Public),
+    route("GET", "/metrics", Public),
+    route("GET", "/robots.txt", Public),
+    route("GET", "/favicon.ico", Public),
+    route("GET", "/static/{*path}", Public),
+    route("GET", "/api/openapi.json", Public),
+];
+
+/// The frame of the OpenAPI document; each capability adds its paths and schemas.
+pub fn openapi_frame() -> serde_json::Value {
+    serde_json::json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Radix public API",
+            "version": "1.0.0",
+            "description": "Belgian municipalities and police zones as reference data, and the national cartography of LIVC-Rs, from the Radix platform. Error messages follow Accept-Language (nl, fr, de, en)."
+        },
+        "paths": {},
+        "components": {
+            "responses": {
+                "Error": { "description": "An error with a stable code and a translated message",
+                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+            },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error", "message"], "properties": {
+                    "error": { "type": "string", "description": "Stable error code" },
+                    "message": { "type": "string", "description": "Message in the negotiated language" },
+                    "field": { "type": ["string", "null"] },
+                    "request_id": { "type": "string" } } }
+            }
+        }
+    })
+}
+
+/// Adds the paths and the components of `part` to `document`.
+pub fn merge_openapi(document: &mut serde_json::Value, part: serde_json::Value) {
+    let merge = |into: Option<&mut serde_json::Value>, from: Option<&serde_json::Value>| {
+        if let (Some(serde_json::Value::Object(into)), Some(serde_json::Value::Object(from))) =
+            (into, from)
+        {
+            for (key, value) in from {
+                into.insert(key.clone(), value.clone());
+            }
+        }
+    };
+    merge(document.get_mut("paths"), part.get("paths"));
+    for section in ["schemas", "responses", "parameters"] {
+        if part["components"].get(section).is_some()
+            && document["components"].get(section).is_none()
+        {
+            document["components"][section] = serde_json::json!({});
+        }
+        merge(
+            document
+                .get_mut("components")
+                .and_then(|c| c.get_mut(section)),
+            part.get("components").and_then(|c| c.get(section)),
+        );
+    }
+}
+
+async fn openapi(State(state): State<AppState>) -> Response {
+    let mut response = Json(state.openapi.as_ref().clone()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
     );
     response
 }

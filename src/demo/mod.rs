@@ -5,7 +5,7 @@
 //! set of accounts, one per role, on the reserved `.invalid` domain. Loading twice changes
 //! nothing.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_query::{Expr, ExprTrait, Iden, OnConflict, Query};
 
 use crate::core::audit::Actor;
@@ -80,12 +80,12 @@ pub enum DemoError {
     Account(#[from] IdentityError),
 }
 
-pub async fn load(db: &Db, i18n: &I18n) -> Result<(), DemoError> {
+pub async fn load(db: &Db, i18n: &I18n, now: DateTime<Utc>) -> Result<(), DemoError> {
     let ctx = Context {
         db,
         i18n,
         base_url: "",
-        now: Utc::now(),
+        now,
     };
     for (email, name, language, role, municipalities) in DEMO_ACCOUNTS {
         if service::user_id_by_email(db, email).await?.is_some() {
@@ -106,7 +106,7 @@ pub async fn load(db: &Db, i18n: &I18n) -> Result<(), DemoError> {
         .await?;
     }
     let geography = crate::geo::service::load_geography(db).await?;
-    let added = crate::registry::demo::load(db, &geography, 0).await?;
+    let added = crate::registry::demo::load(db, &geography, 0, now).await?;
     if added > 0 {
         tracing::info!(observations = added, "demo LIVC-R history loaded");
     }
@@ -114,7 +114,7 @@ pub async fn load(db: &Db, i18n: &I18n) -> Result<(), DemoError> {
         db,
         i18n,
         base_url: "",
-        now: Utc::now(),
+        now,
     };
     match crate::support::service::load_demo(&ctx, &geography).await {
         Ok(0) => {}
@@ -124,7 +124,7 @@ pub async fn load(db: &Db, i18n: &I18n) -> Result<(), DemoError> {
     let statement = Query::insert()
         .into_table(DemoDataset::Table)
         .columns([DemoDataset::Name, DemoDataset::LoadedAt])
-        .values_panic([DEMO_NAME.into(), Utc::now().into()])
+        .values_panic([DEMO_NAME.into(), now.into()])
         .on_conflict(
             OnConflict::column(DemoDataset::Name)
                 .do_nothing()

@@ -16,8 +16,8 @@ pub struct DateParams {
     date: Option<String>,
 }
 
-fn date_from(params: &DateParams) -> Result<NaiveDate, AppError> {
-    super::parse_date_param(params.date.as_deref())
+fn date_from(params: &DateParams, today: NaiveDate) -> Result<NaiveDate, AppError> {
+    super::parse_date_param(params.date.as_deref(), today)
         .map_err(|key| AppError::bad_request(key, "date"))
 }
 
@@ -135,7 +135,7 @@ pub async fn api_municipality_list(
     State(state): State<AppState>,
     Query(params): Query<DateParams>,
 ) -> Result<Response, AppError> {
-    let date = date_from(&params)?;
+    let date = date_from(&params, state.clock.today())?;
     let geography = state.geography();
     let items: Vec<ApiMunicipality> = geography
         .municipalities_on(date)
@@ -153,7 +153,7 @@ pub async fn api_municipality(
     Path(nis): Path<String>,
     Query(params): Query<DateParams>,
 ) -> Result<Response, AppError> {
-    let date = date_from(&params)?;
+    let date = date_from(&params, state.clock.today())?;
     let geography = state.geography();
     let m = geography.municipality(&nis).ok_or(AppError::NotFound)?;
     let day = m.last_day_until(date);
@@ -216,7 +216,7 @@ pub async fn api_police_zone_list(
     State(state): State<AppState>,
     Query(params): Query<DateParams>,
 ) -> Result<Response, AppError> {
-    let date = date_from(&params)?;
+    let date = date_from(&params, state.clock.today())?;
     let geography = state.geography();
     let zones: Vec<ApiPoliceZone> = geography
         .zones_on(date)
@@ -235,7 +235,7 @@ pub async fn api_police_zone(
     Path(key): Path<String>,
     Query(params): Query<DateParams>,
 ) -> Result<Response, AppError> {
-    let date = date_from(&params)?;
+    let date = date_from(&params, state.clock.today())?;
     let geography = state.geography();
     let zone = geography.zone(&key).ok_or(AppError::NotFound)?;
     Ok(json_response(
@@ -243,14 +243,12 @@ pub async fn api_police_zone(
     ))
 }
 
-pub async fn openapi() -> Response {
-    let mut document = openapi_document();
-    crate::cartography::api::extend_openapi(&mut document);
-    json_response(document)
+/// Adds the reference-geography paths and schemas to the platform's OpenAPI document.
+pub fn extend_openapi(document: &mut serde_json::Value) {
+    crate::core::ops::merge_openapi(document, geography_openapi());
 }
 
-/// The OpenAPI 3.1 description of the public API.
-pub fn openapi_document() -> serde_json::Value {
+fn geography_openapi() -> serde_json::Value {
     let date_param = serde_json::json!({
         "name": "date", "in": "query", "required": false,
         "description": "Reference date (YYYY-MM-DD, from 2019-01-01); default: today in Belgium.",
@@ -258,12 +256,6 @@ pub fn openapi_document() -> serde_json::Value {
     });
     let error = serde_json::json!({ "$ref": "#/components/responses/Error" });
     serde_json::json!({
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Radix public API",
-            "version": "1.0.0",
-            "description": "Belgian municipalities and police zones as reference data of the Radix platform. Error messages follow Accept-Language (nl, fr, de, en)."
-        },
         "paths": {
             "/api/v1/municipalities": { "get": {
                 "summary": "Municipalities valid on a date",
@@ -330,16 +322,7 @@ pub fn openapi_document() -> serde_json::Value {
                 } } }
         },
         "components": {
-            "responses": {
-                "Error": { "description": "An error with a stable code and a translated message",
-                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
-            },
             "schemas": {
-                "Error": { "type": "object", "required": ["error", "message"], "properties": {
-                    "error": { "type": "string", "description": "Stable error code" },
-                    "message": { "type": "string", "description": "Message in the negotiated language" },
-                    "field": { "type": ["string", "null"] },
-                    "request_id": { "type": "string" } } },
                 "Names": { "type": "object", "required": ["nl", "fr", "de"], "properties": {
                     "nl": { "type": "string" }, "fr": { "type": "string" }, "de": { "type": "string" } } },
                 "Unit": { "type": "object", "required": ["code", "names"], "properties": {

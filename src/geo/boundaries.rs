@@ -50,6 +50,7 @@ pub async fn import_boundaries(
     geography: &Geography,
     path: &Path,
     skip_invalid: bool,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<BoundaryImportReport, BoundaryError> {
     let size = std::fs::metadata(path)
         .map_err(|e| BoundaryError::Read(path.display().to_string(), e.to_string()))?
@@ -70,7 +71,7 @@ pub async fn import_boundaries(
         return Ok(report);
     }
     report.stored = valid.len();
-    super::service::store_boundaries(db, valid).await?;
+    super::service::store_boundaries(db, valid, now).await?;
     Ok(report)
 }
 

@@ -21,6 +21,9 @@ use axum::Router;
 use axum::routing::get;
 
 use crate::AppState;
+use crate::core::auth::policy::Access::Public;
+use crate::core::auth::policy::{RoutePolicy, route};
+use crate::core::capability::{Capability, NavEntry};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,15 +36,17 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/municipalities/{nis}", get(api::api_municipality))
         .route("/api/v1/police-zones", get(api::api_police_zone_list))
         .route("/api/v1/police-zones/{key}", get(api::api_police_zone))
-        .route("/api/openapi.json", get(api::openapi))
 }
 
 /// Parses a `date` parameter: empty means today (Belgian time); anything but a real
 /// calendar date written YYYY-MM-DD or DD/MM/YYYY, or a date before the reference period, is refused with
 /// a message key.
-pub fn parse_date_param(value: Option<&str>) -> Result<chrono::NaiveDate, &'static str> {
+pub fn parse_date_param(
+    value: Option<&str>,
+    today: chrono::NaiveDate,
+) -> Result<chrono::NaiveDate, &'static str> {
     let Some(text) = value.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(crate::core::clock::today());
+        return Ok(today);
     };
     // ISO (2024-12-31, as in URLs and the API) or the Belgian way of writing (31/12/2024).
     let well_formed = text.len() == 10
@@ -63,41 +68,67 @@ pub fn parse_date_param(value: Option<&str>) -> Result<chrono::NaiveDate, &'stat
     Ok(date)
 }
 
+/// The access each route needs (deny by default: a route missing here answers 403).
+pub const ROUTES: &[RoutePolicy] = &[
+    route("GET", "/api/v1/municipalities", Public),
+    route("GET", "/api/v1/municipalities/{nis}", Public),
+    route("GET", "/api/v1/police-zones", Public),
+    route("GET", "/api/v1/police-zones/{key}", Public),
+    route("GET", "/{lang}/municipalities", Public),
+    route("GET", "/{lang}/municipalities/{nis}", Public),
+];
+
+/// What geography brings: the municipality pages and the reference-data API.
+pub fn capability() -> Capability<AppState> {
+    Capability {
+        routes: ROUTES,
+        navigation: &[NavEntry {
+            key: "municipalities",
+            path: "/municipalities",
+            order: 50,
+        }],
+        openapi: Some(api::extend_openapi),
+        ..Capability::new("geo", router)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const TODAY: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).expect("date");
+
     #[test]
     fn date_parameter_is_strict() {
-        assert!(parse_date_param(Some("2024-12-31")).is_ok());
+        assert!(parse_date_param(Some("2024-12-31"), TODAY).is_ok());
         assert_eq!(
-            parse_date_param(Some("31/12/2024")),
-            parse_date_param(Some("2024-12-31"))
+            parse_date_param(Some("31/12/2024"), TODAY),
+            parse_date_param(Some("2024-12-31"), TODAY)
         );
         assert_eq!(
-            parse_date_param(Some("30/02/2019")),
+            parse_date_param(Some("30/02/2019"), TODAY),
             Err("geo-error-date-invalid")
         );
-        assert!(parse_date_param(None).is_ok());
-        assert!(parse_date_param(Some("")).is_ok());
+        assert!(parse_date_param(None, TODAY).is_ok());
+        assert!(parse_date_param(Some(""), TODAY).is_ok());
         assert_eq!(
-            parse_date_param(Some("2019-02-30")),
-            Err("geo-error-date-invalid")
-        );
-        assert_eq!(
-            parse_date_param(Some("../../etc")),
+            parse_date_param(Some("2019-02-30"), TODAY),
             Err("geo-error-date-invalid")
         );
         assert_eq!(
-            parse_date_param(Some("2018-12-31")),
+            parse_date_param(Some("../../etc"), TODAY),
+            Err("geo-error-date-invalid")
+        );
+        assert_eq!(
+            parse_date_param(Some("2018-12-31"), TODAY),
             Err("geo-error-date-before-reference")
         );
         assert_eq!(
-            parse_date_param(Some("2024-1-5")),
+            parse_date_param(Some("2024-1-5"), TODAY),
             Err("geo-error-date-invalid")
         );
         assert_eq!(
-            parse_date_param(Some("+2024-01-05")),
+            parse_date_param(Some("+2024-01-05"), TODAY),
             Err("geo-error-date-invalid")
         );
     }

@@ -107,11 +107,11 @@ pub async fn municipalities_page(
     let mut errors: Vec<String> = vec![];
 
     let date_input = params.date.clone().unwrap_or_default();
-    let date = match super::parse_date_param(params.date.as_deref()) {
+    let date = match super::parse_date_param(params.date.as_deref(), state.clock.today()) {
         Ok(date) => date,
         Err(key) => {
             errors.push(state.i18n.t(lang, key));
-            crate::core::clock::today()
+            state.clock.today()
         }
     };
     let mut query = params.q.clone().unwrap_or_default();
@@ -283,7 +283,7 @@ pub async fn municipality_page(
     }
     let geography = state.geography();
     let municipality = geography.municipality(&nis).ok_or(AppError::NotFound)?;
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let day = municipality.last_day_until(today);
     let is_former = !municipality.is_valid_on(today);
 

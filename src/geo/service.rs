@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use super::domain::{
@@ -410,7 +410,11 @@ fn parse(sources: &Sources) -> Result<Parsed, ImportError> {
 
 /// Loads the reference geography into the database. Idempotent: an unchanged data set is
 /// recognised by its version and not written again.
-pub async fn import_geography(db: &Db, from: Option<&Path>) -> Result<ImportSummary, ImportError> {
+pub async fn import_geography(
+    db: &Db,
+    from: Option<&Path>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ImportSummary, ImportError> {
     let sources = match from {
         Some(dir) => Sources::from_dir(dir)?,
         None => Sources::embedded(),
@@ -442,7 +446,7 @@ pub async fn import_geography(db: &Db, from: Option<&Path>) -> Result<ImportSumm
     store::upsert_municipalities(&mut tx, &parsed.municipalities).await?;
     store::replace_mergers(&mut tx, &parsed.mergers).await?;
     store::replace_police_zones(&mut tx, &parsed.zones, &parsed.members).await?;
-    store::set_dataset_version(&mut tx, GEOGRAPHY_DATASET, &version, Utc::now()).await?;
+    store::set_dataset_version(&mut tx, GEOGRAPHY_DATASET, &version, now).await?;
     tx.commit().await?;
     Ok(summary(true))
 }
@@ -556,13 +560,17 @@ pub async fn municipality_codes_on(db: &Db, date: NaiveDate) -> Result<Vec<Strin
 
 pub use super::boundaries::{BoundaryImportReport, import_boundaries};
 
-pub(super) async fn store_boundaries(db: &Db, rows: Vec<(String, String)>) -> Result<(), DbError> {
+pub(super) async fn store_boundaries(
+    db: &Db,
+    rows: Vec<(String, String)>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbError> {
     let rows: Vec<store::BoundaryRow> = rows
         .into_iter()
         .map(|(nis, geometry)| store::BoundaryRow { nis, geometry })
         .collect();
     let mut tx = db.begin().await?;
-    store::upsert_boundaries(&mut tx, &rows, Utc::now()).await?;
+    store::upsert_boundaries(&mut tx, &rows, now).await?;
     tx.commit().await
 }
 

@@ -16,6 +16,10 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::AppState;
+use crate::core::auth::policy::Access::{PartialSession, Public, SignedIn};
+use crate::core::auth::policy::{RoutePolicy, route};
+use crate::core::capability::Capability;
+use crate::core::jobs::{JobResult, JobRun, JobSpec};
 
 pub(crate) use routes::{context, resolve_municipalities};
 
@@ -62,4 +66,72 @@ pub fn router() -> Router<AppState> {
             "/{lang}/invitation/{token}",
             get(routes::invitation_form).post(routes::invitation_submit),
         )
+}
+
+/// The access each route needs (deny by default: a route missing here answers 403).
+pub const ROUTES: &[RoutePolicy] = &[
+    route("GET", "/{lang}/sign-in", Public),
+    route("POST", "/{lang}/sign-in", Public),
+    route("GET", "/{lang}/password-reset", Public),
+    route("POST", "/{lang}/password-reset", Public),
+    route("GET", "/{lang}/password-reset/{token}", Public),
+    route("POST", "/{lang}/password-reset/{token}", Public),
+    route("GET", "/{lang}/invitation/{token}", Public),
+    route("POST", "/{lang}/invitation/{token}", Public),
+    route("GET", "/{lang}/request-access", Public),
+    route("POST", "/{lang}/request-access", Public),
+    route("GET", "/{lang}/sign-in/second-factor", PartialSession),
+    route("POST", "/{lang}/sign-in/second-factor", PartialSession),
+    route("GET", "/{lang}/account/second-factor", PartialSession),
+    route("POST", "/{lang}/account/second-factor", PartialSession),
+    route("POST", "/{lang}/sign-out", PartialSession),
+    route("GET", "/{lang}/account", SignedIn),
+    route("POST", "/{lang}/account/profile", SignedIn),
+    route("POST", "/{lang}/account/password", SignedIn),
+    route("POST", "/{lang}/account/sessions/end-others", SignedIn),
+    route("GET", "/{lang}/account/export", SignedIn),
+    route("POST", "/{lang}/account/deletion-request", SignedIn),
+];
+
+/// What identity brings: accounts and access, and the jobs that forget expired sessions and
+/// anonymise deactivated accounts after the retention period.
+pub fn capability() -> Capability<AppState> {
+    Capability {
+        routes: ROUTES,
+        jobs,
+        ..Capability::new("identity", router)
+    }
+}
+
+fn jobs(state: &AppState) -> Vec<JobSpec<AppState>> {
+    let every = state.config.housekeeping_interval();
+    vec![
+        JobSpec::every("identity.housekeeping", every, housekeeping),
+        JobSpec::every("identity.retention", every, retention),
+    ]
+}
+
+async fn housekeeping(state: AppState, run: JobRun) -> JobResult {
+    match service::housekeeping(&state.context_at(run.now)).await {
+        Ok(0) => Ok(None),
+        Ok(removed) => Ok(Some(format!(
+            "{removed} expired sessions and attempt counters removed"
+        ))),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+async fn retention(state: AppState, run: JobRun) -> JobResult {
+    let ctx = state.context_at(run.now);
+    match service::anonymise_expired(
+        &ctx,
+        state.config.retention_days_deactivated,
+        &state.personal_data,
+    )
+    .await
+    {
+        Ok(0) => Ok(None),
+        Ok(count) => Ok(Some(format!("{count} deactivated accounts anonymised"))),
+        Err(error) => Err(error.to_string()),
+    }
 }

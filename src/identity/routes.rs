@@ -5,7 +5,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use serde::Deserialize;
 
 use super::service::{self, Context, IdentityError, SecondFactorStep};
@@ -18,12 +17,7 @@ use crate::core::i18n::{Lang, format_date};
 use crate::core::web::{PageMeta, lang_from_path, render, render_with_status};
 
 pub(crate) fn context(state: &AppState) -> Context<'_> {
-    Context {
-        db: &state.db,
-        i18n: &state.i18n,
-        base_url: state.public_url(),
-        now: Utc::now(),
-    }
+    state.context()
 }
 
 fn user_agent(headers: &HeaderMap) -> String {
@@ -342,7 +336,7 @@ pub async fn enrol_submit(
         Ok((cookie, codes)) => {
             // The page belongs to the new, fully signed-in session: its header links and
             // sign-out token must be that session's.
-            let new_session = session::lookup(&state.db, &cookie, Utc::now()).await?;
+            let new_session = session::lookup(&state.db, &cookie, state.clock.now()).await?;
             let page = crate::core::auth::policy::CURRENT_USER.sync_scope(new_session, || {
                 render(
                     &state,
@@ -602,7 +596,7 @@ pub async fn export(
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
     lang_from_path(&lang)?;
-    let data = service::export_personal_data(&context(&state), &user, &ip)
+    let data = service::export_personal_data(&context(&state), &user, &ip, &state.personal_data)
         .await
         .map_err(AppError::internal)?;
     let body = serde_json::to_string_pretty(&data).map_err(AppError::internal)?;
@@ -899,7 +893,7 @@ pub struct AccessRequestForm {
 /// returns the entries that match nothing.
 pub(crate) fn resolve_municipalities(state: &AppState, text: &str) -> (Vec<String>, Vec<String>) {
     let geography = state.geography();
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let mut codes = vec![];
     let mut unknown = vec![];
     for entry in text

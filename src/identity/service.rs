@@ -12,9 +12,10 @@ use crate::core::audit::{self, Actor, Entry};
 use crate::core::auth::password::{self, PasswordProblem, random_token, token_hash};
 use crate::core::auth::session::{self, SessionUser};
 use crate::core::auth::{Permission, Role};
+use crate::core::capability::PersonalData;
 use crate::core::db::{Db, DbError};
 use crate::core::email;
-use crate::core::i18n::{I18n, Lang};
+use crate::core::i18n::Lang;
 
 pub const INVITATION_DAYS: i64 = 7;
 pub const RESET_MINUTES: i64 = 60;
@@ -82,14 +83,7 @@ impl IdentityError {
     }
 }
 
-/// Everything a service call needs besides its input.
-pub struct Context<'a> {
-    pub db: &'a Db,
-    pub i18n: &'a I18n,
-    /// Public address for links in emails, without trailing slash.
-    pub base_url: &'a str,
-    pub now: DateTime<Utc>,
-}
+pub use crate::core::context::Context;
 
 /// An account as shown in lists and on the profile page.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -558,6 +552,7 @@ async fn register_failure(
                     .unwrap_or_else(|| pseudonym[..16].to_string()),
                 details: json!({ "failures": failures }),
             },
+            ctx.now,
         )
         .await?;
     }
@@ -612,6 +607,7 @@ pub async fn sign_in(
                         .unwrap_or_else(|| "unknown".into()),
                     details: json!({}),
                 },
+                ctx.now,
             )
             .await?;
             return Err(IdentityError::InvalidCredentials);
@@ -750,6 +746,7 @@ pub async fn verify_second_factor(
                 entity_id: user.user_id.to_string(),
                 details: json!({}),
             },
+            ctx.now,
         )
         .await?;
         return Err(IdentityError::InvalidCode);
@@ -1065,6 +1062,7 @@ pub async fn sign_out(
             entity_id: user.user_id.to_string(),
             details: json!({}),
         },
+        ctx.now,
     )
     .await?;
     Ok(())
@@ -1075,6 +1073,7 @@ pub async fn export_personal_data(
     ctx: &Context<'_>,
     user: &SessionUser,
     ip: &str,
+    others: &[PersonalData],
 ) -> Result<serde_json::Value, IdentityError> {
     let account = account_by_id(ctx.db, user.user_id).await?;
     let sessions = session::list_for_user(ctx.db, user.user_id).await?;
@@ -1097,20 +1096,13 @@ pub async fn export_personal_data(
     )
     .await?;
     let emails = email::to_recipient(ctx.db, &account.email).await?;
-    let declarations = crate::registry::service::declarations_in_states(
-        ctx.db,
-        &[
-            "draft",
-            "submitted",
-            "info-requested",
-            "accepted",
-            "rejected",
-        ],
-        None,
-        Some(user.user_id),
-    )
-    .await
-    .map_err(|error| IdentityError::Internal(error.to_string()))?;
+    let mut sections = serde_json::Map::new();
+    for holder in others {
+        sections.insert(
+            holder.section.to_string(),
+            (holder.export)(ctx.db, user.user_id).await?,
+        );
+    }
     audit::record_alone(
         ctx.db,
         &Actor::user(user.user_id, ip),
@@ -1120,9 +1112,10 @@ pub async fn export_personal_data(
             entity_id: user.user_id.to_string(),
             details: json!({}),
         },
+        ctx.now,
     )
     .await?;
-    Ok(json!({
+    let mut export = json!({
         "exported_at": ctx.now,
         "account": {
             "id": account.id,
@@ -1142,9 +1135,11 @@ pub async fn export_personal_data(
         "sessions": sessions.iter().map(|s| json!({ "created_at": s.created_at, "last_seen_at": s.last_seen_at, "ip": s.ip, "user_agent": s.user_agent })).collect::<Vec<_>>(),
         "activity": activity.iter().map(|a| json!({ "at": a.occurred_at, "action": a.action, "ip": a.ip })).collect::<Vec<_>>(),
         "events_about_the_account": about.iter().map(|a| json!({ "at": a.occurred_at, "action": a.action, "by": a.actor_label, "ip": a.ip })).collect::<Vec<_>>(),
-        "livcr_declarations": declarations.iter().map(|d| json!({ "id": d.id, "municipality": d.nis, "state": d.state, "created_at": d.created_at, "submitted_at": d.submitted_at, "content": d.payload })).collect::<Vec<_>>(),
-        "emails": emails.iter().map(|m| json!({ "created_at": m.created_at, "subject": m.subject, "status": m.status, "text": m.body_text })).collect::<Vec<_>>(),
-    }))
+        "emails": emails.iter().map(|m| json!({ "created_at": m.created_at, "subject": m.subject, "status": m.status, "text": m.body_text })).collect::<Vec<_>>(),    });
+    if let Some(object) = export.as_object_mut() {
+        object.extend(sections);
+    }
+    Ok(export)
 }
 
 /// Records the user's request to delete the account; administrators act on it.
@@ -1229,6 +1224,7 @@ pub async fn deactivate(
 pub async fn anonymise_expired(
     ctx: &Context<'_>,
     retention_days: i64,
+    others: &[PersonalData],
 ) -> Result<usize, IdentityError> {
     let cutoff = ctx.now - Duration::days(retention_days);
     let rows = store::deactivated_before(ctx.db, cutoff).await?;
@@ -1252,7 +1248,10 @@ pub async fn anonymise_expired(
         .await?;
         store::set_municipalities(&mut tx, row.id, &[]).await?;
         store::replace_recovery_codes(&mut tx, row.id, &[]).await?;
-        crate::registry::service::forget_person(&mut tx, row.id, &format!("#{}", row.id)).await?;
+        let label = format!("#{}", row.id);
+        for holder in others {
+            (holder.erase)(&mut tx, row.id, &label).await?;
+        }
         audit::record(
             &mut tx,
             &Actor::system("retention"),
@@ -1331,13 +1330,11 @@ pub async fn create_active_account(
     Ok(id)
 }
 
-/// Removes expired sessions, old failed-attempt counters and old delivered emails.
+/// Removes expired sessions and old failed-attempt counters.
 pub async fn housekeeping(ctx: &Context<'_>) -> Result<u64, IdentityError> {
     let sessions = session::purge_expired(ctx.db, ctx.now).await?;
     let throttles = store::purge_throttles(ctx.db, ctx.now).await?;
-    let emails = email::purge_old(ctx.db, ctx.now).await?;
-    let audit_entries = audit::prune(ctx.db, ctx.now).await?;
-    Ok(sessions + throttles + emails + audit_entries)
+    Ok(sessions + throttles)
 }
 
 /// Changes the role of an account (administrators). The account's sessions end, so the
@@ -1444,7 +1441,7 @@ mod tests {
     #[test]
     fn codes_from_the_secret_verify() {
         let secret = Secret::generate_secret().to_encoded().to_string();
-        let now = Utc::now();
+        let now = DateTime::from_timestamp(1_780_000_000, 0).expect("instant");
         let code = current_code(&secret, now).expect("code");
         let totp = totp_for(&secret, "a@b.be").expect("totp");
         assert!(totp.check(&code, u64::try_from(now.timestamp()).expect("time")));

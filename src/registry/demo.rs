@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate};
 
 use super::domain::{Observed, Source};
 use super::store::{self, CellRow, NewObservationRow};
@@ -478,12 +478,17 @@ fn pad(plan: &mut Plan, geography: &Geography, today: NaiveDate, at_least: usize
 
 /// Loads the demo history unless it is there already; returns how many observations were
 /// added. `at_least` pads the history for load tests.
-pub async fn load(db: &Db, geography: &Geography, at_least: usize) -> Result<usize, DbError> {
+pub async fn load(
+    db: &Db,
+    geography: &Geography,
+    at_least: usize,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, DbError> {
+    let today = crate::core::clock::belgian_date(now);
     let existing = store::count_observations_with_reference(db, DEMO_REFERENCE).await? as usize;
     if existing > 0 && existing >= at_least {
         return Ok(0);
     }
-    let today = crate::core::clock::today();
     let mut plan = plan(geography, today);
     if existing > 0 {
         // The base history is there: add only the padding that is missing.
@@ -500,10 +505,9 @@ pub async fn load(db: &Db, geography: &Geography, at_least: usize) -> Result<usi
             storable_base + (at_least - existing),
         );
         plan.events.drain(..base);
-        return insert_padding(db, geography, plan, today).await;
+        return insert_padding(db, geography, plan, now).await;
     }
     pad(&mut plan, geography, today, at_least);
-    let now = Utc::now();
     let mut tx = db.begin().await?;
     let mut ids = Vec::with_capacity(plan.cells.len());
     for cell in &plan.cells {
@@ -535,10 +539,10 @@ async fn insert_padding(
     db: &Db,
     geography: &Geography,
     plan: Plan,
-    today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<usize, DbError> {
+    let today = crate::core::clock::belgian_date(now);
     let registry = super::service::load_registry(db).await?;
-    let now = Utc::now();
     let rows: Vec<NewObservationRow> = plan
         .events
         .iter()

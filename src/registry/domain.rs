@@ -678,7 +678,7 @@ mod tests {
             source_reference: String::new(),
             declaration_id: None,
             recorded_by_label: "test".into(),
-            recorded_at: Utc::now(),
+            recorded_at: DateTime::from_timestamp(1_780_000_000, 0).expect("instant"),
         }
     }
 

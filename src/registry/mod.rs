@@ -19,6 +19,12 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::AppState;
+use crate::core::auth::Permission;
+use crate::core::auth::policy::Access;
+use crate::core::auth::policy::Access::{Public, SignedIn};
+use crate::core::auth::policy::{RoutePolicy, route};
+use crate::core::capability::{Capability, PersonalData};
+use crate::core::db::{Db, DbError, Tx};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -68,4 +74,128 @@ pub fn router() -> Router<AppState> {
             "/{lang}/registry/surveys/{id}",
             get(routes::survey_overview).post(routes::survey_action),
         )
+}
+
+/// The access each route needs (deny by default: a route missing here answers 403).
+pub const ROUTES: &[RoutePolicy] = &[
+    route("GET", "/{lang}/survey/{token}", Public),
+    route("POST", "/{lang}/survey/{token}", Public),
+    route("GET", "/{lang}/livc-r/declarations", SignedIn),
+    route("POST", "/{lang}/livc-r/declarations/new", SignedIn),
+    route("GET", "/{lang}/livc-r/declarations/{id}", SignedIn),
+    route("POST", "/{lang}/livc-r/declarations/{id}", SignedIn),
+    route(
+        "GET",
+        "/{lang}/registry",
+        Access::Permission(Permission::ReviewDeclarations),
+    ),
+    route(
+        "GET",
+        "/{lang}/registry/declarations/{id}",
+        Access::Permission(Permission::ReviewDeclarations),
+    ),
+    route(
+        "POST",
+        "/{lang}/registry/declarations/{id}",
+        Access::Permission(Permission::ReviewDeclarations),
+    ),
+    route(
+        "GET",
+        "/{lang}/registry/municipalities/{nis}",
+        Access::Permission(Permission::ReviewDeclarations),
+    ),
+    route(
+        "POST",
+        "/{lang}/registry/municipalities/{nis}",
+        Access::Permission(Permission::ReviewDeclarations),
+    ),
+    route(
+        "GET",
+        "/{lang}/registry/cells",
+        Access::Permission(Permission::ReviewDeclarations),
+    ),
+    route(
+        "POST",
+        "/{lang}/registry/cells",
+        Access::Permission(Permission::ReviewDeclarations),
+    ),
+    route(
+        "GET",
+        "/{lang}/registry/cells/{id}",
+        Access::Permission(Permission::ReviewDeclarations),
+    ),
+    route(
+        "POST",
+        "/{lang}/registry/cells/{id}",
+        Access::Permission(Permission::ReviewDeclarations),
+    ),
+    route(
+        "GET",
+        "/{lang}/registry/mergers",
+        Access::Permission(Permission::ManageRegistry),
+    ),
+    route(
+        "POST",
+        "/{lang}/registry/mergers",
+        Access::Permission(Permission::ManageRegistry),
+    ),
+    route(
+        "GET",
+        "/{lang}/registry/snapshots",
+        Access::Permission(Permission::ManageRegistry),
+    ),
+    route(
+        "POST",
+        "/{lang}/registry/snapshots",
+        Access::Permission(Permission::ManageRegistry),
+    ),
+    route(
+        "GET",
+        "/{lang}/registry/surveys",
+        Access::Permission(Permission::ManageRegistry),
+    ),
+    route(
+        "POST",
+        "/{lang}/registry/surveys",
+        Access::Permission(Permission::ManageRegistry),
+    ),
+    route(
+        "GET",
+        "/{lang}/registry/surveys/{id}",
+        Access::Permission(Permission::ManageRegistry),
+    ),
+    route(
+        "POST",
+        "/{lang}/registry/surveys/{id}",
+        Access::Permission(Permission::ManageRegistry),
+    ),
+];
+
+/// What the registry brings: LIVC-R declarations, their review, cells, mergers, snapshots
+/// and surveys; declarations are personal data of their authors.
+pub fn capability() -> Capability<AppState> {
+    Capability {
+        routes: ROUTES,
+        personal_data: Some(PersonalData {
+            section: "livcr_declarations",
+            export: export_personal_data,
+            erase: erase_personal_data,
+        }),
+        ..Capability::new("registry", router)
+    }
+}
+
+fn export_personal_data(
+    db: &Db,
+    user_id: i64,
+) -> futures_util::future::BoxFuture<'_, Result<serde_json::Value, DbError>> {
+    Box::pin(service::personal_data_export(db, user_id))
+}
+
+fn erase_personal_data<'a>(
+    tx: &'a mut Tx,
+    user_id: i64,
+    label: &'a str,
+) -> futures_util::future::BoxFuture<'a, Result<(), DbError>> {
+    Box::pin(service::forget_person(tx, user_id, label))
 }

@@ -172,7 +172,7 @@ fn form_context(
     members: &[(i64, String, String)],
 ) -> minijinja::Value {
     let geography = state.geography();
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let messages: Vec<minijinja::Value> = problems
         .iter()
         .map(|p| {
@@ -293,7 +293,7 @@ pub async fn my_declarations(
     let codes = member_municipalities(&state, &user).await;
     let geography = state.geography();
     let registry = state.registry();
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let picture = registry.picture(&geography, today);
     let municipalities: Vec<minijinja::Value> = codes
         .iter()
@@ -393,7 +393,7 @@ pub async fn start_declaration(
     let geography = state.geography();
     if !geography
         .municipality(&form.nis)
-        .is_some_and(|m| m.is_valid_on(crate::core::clock::today()))
+        .is_some_and(|m| m.is_valid_on(state.clock.today()))
     {
         return Err(AppError::bad_request(
             "registry-error-municipality-not-valid",
@@ -401,7 +401,8 @@ pub async fn start_declaration(
         ));
     }
     let registry = state.registry();
-    let payload = DeclarationPayload::from_registry(&registry, &geography, &form.nis);
+    let payload =
+        DeclarationPayload::from_registry(&registry, &geography, &form.nis, state.clock.today());
     let actor = actor_of(&user, &ip);
     let id = service::create_declaration(
         &crate::identity::context(&state),
@@ -728,13 +729,14 @@ pub async fn survey_form(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    let (invitation, survey) = match service::invitation_for_token(&state.db, &token)
-        .await
-        .map_err(AppError::internal)?
-    {
-        Ok(found) => found,
-        Err(problem) => return Ok(link_problem_page(&state, lang, problem)),
-    };
+    let (invitation, survey) =
+        match service::invitation_for_token(&state.db, &token, state.clock.today())
+            .await
+            .map_err(AppError::internal)?
+        {
+            Ok(found) => found,
+            Err(problem) => return Ok(link_problem_page(&state, lang, problem)),
+        };
     let open = service::open_declaration_for_invitation(&state.db, invitation.id)
         .await
         .map_err(AppError::internal)?;
@@ -744,6 +746,7 @@ pub async fn survey_form(
             &state.registry(),
             &state.geography(),
             &invitation.nis,
+            state.clock.today(),
         ),
     };
     survey_page(
@@ -773,13 +776,14 @@ pub async fn survey_submit(
     if !csrf::verify_anonymous(&headers, form.get("csrf")) {
         return Err(AppError::Forbidden { key: "error-csrf" });
     }
-    let (invitation, survey) = match service::invitation_for_token(&state.db, &token)
-        .await
-        .map_err(AppError::internal)?
-    {
-        Ok(found) => found,
-        Err(problem) => return Ok(link_problem_page(&state, lang, problem)),
-    };
+    let (invitation, survey) =
+        match service::invitation_for_token(&state.db, &token, state.clock.today())
+            .await
+            .map_err(AppError::internal)?
+        {
+            Ok(found) => found,
+            Err(problem) => return Ok(link_problem_page(&state, lang, problem)),
+        };
     let open = service::open_declaration_for_invitation(&state.db, invitation.id)
         .await
         .map_err(AppError::internal)?;
@@ -879,7 +883,7 @@ pub async fn queue(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     let geography = state.geography();
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let query = params.q.unwrap_or_default();
     let mut lookup_error = None;
     if !query.trim().is_empty() {
@@ -936,7 +940,7 @@ async fn review_page(
 ) -> Result<Response, AppError> {
     let geography = state.geography();
     let registry = state.registry();
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let current = registry.picture(&geography, today);
     let members: Vec<minijinja::Value> = std::iter::once(&declaration.nis)
         .chain(declaration.payload.joint_with.iter())
@@ -987,7 +991,7 @@ async fn review_page(
             submitted => declaration.submitted_at.map(timestamp),
             open => matches!(declaration.state.as_str(), "submitted" | "info-requested"),
             can_ask => declaration.state == "submitted",
-            effective_value => service::proposed_effective_date(&registry, declaration).to_string(),
+            effective_value => service::proposed_effective_date(&registry, declaration, state.clock.today()).to_string(),
             thread => messages.iter().map(|m| minijinja::context! {
                 from_staff => m.from_staff, author => m.author_label, body => m.body, at => timestamp(m.created_at),
             }).collect::<Vec<_>>(),
@@ -1119,7 +1123,7 @@ async fn municipality_registry_page(
     let geography = state.geography();
     let municipality = geography.municipality(nis).ok_or(AppError::NotFound)?;
     let registry = state.registry();
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let day = municipality.last_day_until(today);
     let picture = registry.picture(&geography, day);
     let entry = picture.entry(nis);
@@ -1272,7 +1276,7 @@ pub async fn record_observation(
                 &state.registry(),
                 &geography,
                 &[probe],
-                crate::core::clock::today(),
+                state.clock.today(),
                 lang,
                 Some(NEW_CELL),
             ) {
@@ -1353,7 +1357,7 @@ async fn cells_page(
 ) -> Result<Response, AppError> {
     let geography = state.geography();
     let registry = state.registry();
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let mut cells: Vec<&super::domain::Cell> = registry.cells().collect();
     cells.sort_by_cached_key(|c| crate::core::text::collation_key(&c.name));
     let rows: Vec<minijinja::Value> = cells
@@ -1438,7 +1442,7 @@ async fn cell_page(
     let geography = state.geography();
     let registry = state.registry();
     let cell = registry.cell(id).ok_or(AppError::NotFound)?;
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let members: Vec<minijinja::Value> = registry
         .members_of(&geography, id, today)
         .iter()
@@ -1702,7 +1706,7 @@ fn snapshot_form_page(
             title => title,
             method => method,
             error => error,
-            today_value => crate::core::clock::today().to_string(),
+            today_value => state.clock.today().to_string(),
         },
         status,
     )
@@ -1714,7 +1718,7 @@ pub async fn snapshot_form(
     CurrentUser(user): CurrentUser,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let title = state.i18n.t_args(
         lang,
         "registry-snapshot-default-title",
@@ -1755,7 +1759,7 @@ pub async fn snapshot_submit(
             StatusCode::UNPROCESSABLE_ENTITY,
         )
     };
-    let date = match crate::geo::parse_date_param(Some(form.get("date"))) {
+    let date = match crate::geo::parse_date_param(Some(form.get("date")), state.clock.today()) {
         Ok(date) if !form.get("date").trim().is_empty() => date,
         Ok(_) => return Ok(refuse("registry-error-date-invalid")),
         Err(key) => return Ok(refuse(key)),
@@ -1802,7 +1806,7 @@ async fn surveys_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let list = service::surveys(&state.db)
+    let list = service::surveys(&state.db, state.clock.today())
         .await
         .map_err(AppError::internal)?;
     let rows: Vec<minijinja::Value> = list
@@ -1816,7 +1820,7 @@ async fn surveys_page(
             }
         })
         .collect();
-    let closes_default = (crate::core::clock::today() + chrono::Duration::days(30)).to_string();
+    let closes_default = (state.clock.today() + chrono::Duration::days(30)).to_string();
     Ok(page(
         state,
         lang,
@@ -1998,7 +2002,7 @@ pub async fn survey_overview(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let survey = service::survey(&state.db, id)
+    let survey = service::survey(&state.db, id, state.clock.today())
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
@@ -2016,7 +2020,7 @@ pub async fn survey_action(
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let form = FormData::parse(&body);
     csrf::require_session_token(form.get("csrf"), &user)?;
-    let survey = service::survey(&state.db, id)
+    let survey = service::survey(&state.db, id, state.clock.today())
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
@@ -2039,7 +2043,7 @@ pub async fn survey_action(
             .map(|()| state.i18n.t(lang, "registry-survey-closed")),
         _ => return Err(AppError::bad_request("error-bad-request", "action")),
     };
-    let survey = service::survey(&state.db, id)
+    let survey = service::survey(&state.db, id, state.clock.today())
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;

@@ -231,14 +231,7 @@ pub async fn record_observations(
     declaration_id: Option<i64>,
     lang: Lang,
 ) -> Result<(), RegistryError> {
-    check_observations(
-        registry,
-        geography,
-        observations,
-        crate::core::clock::today(),
-        lang,
-        None,
-    )?;
+    check_observations(registry, geography, observations, ctx.today(), lang, None)?;
     let mut tx = ctx.db.begin().await?;
     write_observations(&mut tx, recorder, observations, declaration_id, ctx.now).await?;
     tx.commit().await?;
@@ -447,8 +440,12 @@ impl DeclarationPayload {
     }
 
     /// The payload as the registry knows the municipality today, to prefill a form.
-    pub fn from_registry(registry: &Registry, geography: &Geography, nis: &str) -> Self {
-        let today = crate::core::clock::today();
+    pub fn from_registry(
+        registry: &Registry,
+        geography: &Geography,
+        nis: &str,
+        today: NaiveDate,
+    ) -> Self {
         let mut payload = DeclarationPayload {
             meeting_frequency: "unknown".into(),
             ..Default::default()
@@ -640,7 +637,7 @@ pub async fn create_declaration(
     payload: DeclarationPayload,
     send: bool,
 ) -> Result<i64, Vec<FieldProblem>> {
-    let today = crate::core::clock::today();
+    let today = ctx.today();
     let payload = payload.normalised();
     let mut problems = payload.problems(nis, geography, today);
     let mut codes = vec![nis.to_string()];
@@ -721,7 +718,7 @@ pub async fn update_declaration(
     send: bool,
     answer: Option<&str>,
 ) -> Result<(), Vec<FieldProblem>> {
-    let today = crate::core::clock::today();
+    let today = ctx.today();
     let payload = payload.normalised();
     let mut codes = vec![declaration.nis.clone()];
     codes.extend(payload.joint_with.iter().cloned());
@@ -857,8 +854,11 @@ pub struct Reviewer<'a> {
 
 /// The date from which an accepted declaration counts, unless the reviewer says otherwise:
 /// the founding date of a newly declared cell when nothing was observed since, else today.
-pub fn proposed_effective_date(registry: &Registry, declaration: &Declaration) -> NaiveDate {
-    let today = crate::core::clock::today();
+pub fn proposed_effective_date(
+    registry: &Registry,
+    declaration: &Declaration,
+    today: NaiveDate,
+) -> NaiveDate {
     let first = crate::geo::domain::first_reference_date();
     match declaration.payload.founded_on {
         Some(founded)
@@ -924,9 +924,7 @@ pub async fn decide(
                             .or_else(|| {
                                 members
                                     .iter()
-                                    .find_map(|nis| {
-                                        registry.cell_of(nis, crate::core::clock::today())
-                                    })
+                                    .find_map(|nis| registry.cell_of(nis, ctx.today()))
                                     .map(|(id, _)| id)
                             });
                         let row = CellRow {
@@ -977,7 +975,7 @@ pub async fn decide(
                     registry,
                     geography,
                     &observations,
-                    crate::core::clock::today(),
+                    ctx.today(),
                     lang,
                     new_cell,
                 )?;
@@ -1243,7 +1241,7 @@ pub async fn publish_snapshot(
     if title.chars().count() > MAX_NAME_CHARS || method.chars().count() > MAX_TEXT_CHARS {
         return Err(input("registry-error-too-long"));
     }
-    if date > crate::core::clock::today() {
+    if date > ctx.today() {
         return Err(input("registry-error-date-future"));
     }
     let picture = registry.picture(geography, date);
@@ -1316,9 +1314,9 @@ pub async fn update_cell(
         }]);
     };
     let payload = payload.clone().normalised();
-    let members = registry.members_of(geography, cell_id, crate::core::clock::today());
+    let members = registry.members_of(geography, cell_id, ctx.today());
     let problems: Vec<FieldProblem> = payload
-        .problems("", &Geography::default(), crate::core::clock::today())
+        .problems("", &Geography::default(), ctx.today())
         .into_iter()
         .filter(|p| !matches!(p.field, "situation" | "joint_with"))
         .chain(
@@ -1441,8 +1439,8 @@ pub struct Survey {
     pub created_at: chrono::DateTime<Utc>,
 }
 
-fn survey_from_row(row: store::SurveyRow) -> Survey {
-    let closed = row.closed_at.is_some() || row.closes_on < crate::core::clock::today();
+fn survey_from_row(row: store::SurveyRow, today: NaiveDate) -> Survey {
+    let closed = row.closed_at.is_some() || row.closes_on < today;
     Survey {
         id: row.id,
         title: row.title,
@@ -1453,16 +1451,18 @@ fn survey_from_row(row: store::SurveyRow) -> Survey {
     }
 }
 
-pub async fn surveys(db: &Db) -> Result<Vec<Survey>, DbError> {
+pub async fn surveys(db: &Db, today: NaiveDate) -> Result<Vec<Survey>, DbError> {
     Ok(store::surveys(db)
         .await?
         .into_iter()
-        .map(survey_from_row)
+        .map(|row| survey_from_row(row, today))
         .collect())
 }
 
-pub async fn survey(db: &Db, id: i64) -> Result<Option<Survey>, DbError> {
-    Ok(store::survey(db, id).await?.map(survey_from_row))
+pub async fn survey(db: &Db, id: i64, today: NaiveDate) -> Result<Option<Survey>, DbError> {
+    Ok(store::survey(db, id)
+        .await?
+        .map(|row| survey_from_row(row, today)))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1545,7 +1545,7 @@ pub async fn launch_survey(
     scope: &str,
     closes_on: NaiveDate,
 ) -> Result<(i64, Vec<String>), RegistryError> {
-    let today = crate::core::clock::today();
+    let today = ctx.today();
     let title = nfc(title.trim());
     if title.is_empty() {
         return Err(input("registry-error-title-required"));
@@ -1741,6 +1741,7 @@ pub async fn open_declaration_for_invitation(
 pub async fn invitation_for_token(
     db: &Db,
     token: &str,
+    today: NaiveDate,
 ) -> Result<Result<(Invitation, Survey), LinkProblem>, DbError> {
     if token.len() > 100
         || !token
@@ -1752,7 +1753,7 @@ pub async fn invitation_for_token(
     let Some(invitation) = store::invitation_by_token(db, &token_hash(token)).await? else {
         return Ok(Err(LinkProblem::Invalid));
     };
-    let Some(survey) = survey(db, invitation.survey_id).await? else {
+    let Some(survey) = survey(db, invitation.survey_id, today).await? else {
         return Ok(Err(LinkProblem::Invalid));
     };
     if survey.closed {
@@ -1818,6 +1819,37 @@ pub async fn confirm_merger(
 }
 
 /// Called when an account is anonymised: its name and address leave the registry's records.
+/// The declarations a person wrote, for the export of their personal data.
+pub async fn personal_data_export(db: &Db, user_id: i64) -> Result<serde_json::Value, DbError> {
+    let states = [
+        "draft",
+        "submitted",
+        "info-requested",
+        "accepted",
+        "rejected",
+    ];
+    let declarations: Vec<Declaration> = store::declarations(db, &states, None, Some(user_id))
+        .await?
+        .into_iter()
+        .map(declaration_from_row)
+        .collect();
+    Ok(serde_json::Value::Array(
+        declarations
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "id": d.id,
+                    "municipality": d.nis,
+                    "state": d.state,
+                    "created_at": d.created_at,
+                    "submitted_at": d.submitted_at,
+                    "content": d.payload,
+                })
+            })
+            .collect(),
+    ))
+}
+
 pub async fn forget_person(
     tx: &mut crate::core::db::Tx,
     user_id: i64,

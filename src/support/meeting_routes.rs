@@ -161,10 +161,14 @@ async fn meeting_form_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let geography = state.geography();
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let figures = state
         .support_team
-        .figures(&state.db, state.config.support_answer_days)
+        .figures(
+            &state.db,
+            state.config.support_answer_days,
+            state.clock.now(),
+        )
         .await
         .map_err(AppError::internal)?;
     let requests: &[service::Request] = match &target {
@@ -459,7 +463,7 @@ async fn meeting_page(
         &meeting.place_code,
         &meeting.place_detail,
     );
-    let now = chrono::Utc::now();
+    let now = state.clock.now();
     let cancellation = meeting.cancelled_at.map(|at| {
         let local = local_time(at);
         minijinja::context! {
@@ -506,7 +510,7 @@ async fn meeting_page(
                 owner => a.owner_user_id.map(name_of),
                 due => format_date(a.due_on),
                 done => a.done,
-                overdue => !a.done && a.due_on < crate::core::clock::today(),
+                overdue => !a.done && a.due_on < state.clock.today(),
             }).collect::<Vec<_>>(),
             owners => names.iter().map(|(id, name)| minijinja::context! { id => id, name => name, selected => *id == user.user_id }).collect::<Vec<_>>(),
             meeting_date => start.date().to_string(),
@@ -699,7 +703,7 @@ pub async fn change_form(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     let meeting = meeting_for(&state, &id).await?;
-    if !meeting.can_change(chrono::Utc::now()) {
+    if !meeting.can_change(state.clock.now()) {
         return refused_page(&state, lang, &user, &meeting, "support-error-meeting-held").await;
     }
     let requests = change_target(&state, &meeting).await?;
@@ -746,7 +750,7 @@ pub async fn change_submit(
     let form = pairs(&body);
     csrf::require_session_token(get(&form, "csrf"), &user)?;
     let meeting = meeting_for(&state, &id).await?;
-    if !meeting.can_change(chrono::Utc::now()) {
+    if !meeting.can_change(state.clock.now()) {
         return refused_page(&state, lang, &user, &meeting, "support-error-meeting-held").await;
     }
     let requests = change_target(&state, &meeting).await?;
@@ -1030,7 +1034,7 @@ pub async fn municipality_file(
     let lang = lang_from_path(&lang)?;
     let geography = state.geography();
     let municipality = geography.municipality(&nis).ok_or(AppError::NotFound)?;
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let day = municipality.last_day_until(today);
     let registry = state.registry();
     let picture = registry.picture(&geography, day);

@@ -254,7 +254,7 @@ async fn check_plan(
     if input.starts_at < ctx.now {
         return Err(problem("starts_at", "support-error-date-past"));
     }
-    let today = crate::core::clock::today();
+    let today = ctx.today();
     let place_ok = match input.place_kind.as_str() {
         "municipality" => geography
             .municipality(&input.place_code)
@@ -1056,7 +1056,7 @@ pub async fn complete_action(
 
 /// Emails the owner of every open action that is due (once per action); returns how many.
 pub async fn send_due_reminders(ctx: &Context<'_>) -> Result<usize, SupportError> {
-    let today = crate::core::clock::today();
+    let today = ctx.today();
     let due = store::actions(ctx.db, None, None, Some(today)).await?;
     let mut sent = 0;
     for action in due {
@@ -1215,7 +1215,7 @@ pub async fn feed(
 /// week whatever the number of instances; returns how many were sent.
 pub async fn send_weekly_digests(ctx: &Context<'_>, force: bool) -> Result<usize, SupportError> {
     use chrono::Datelike;
-    let today = crate::core::clock::today();
+    let today = ctx.today();
     if today.weekday() != chrono::Weekday::Mon && !force {
         return Ok(0);
     }

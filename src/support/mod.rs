@@ -23,6 +23,12 @@ use axum::Router;
 use axum::routing::get;
 
 use crate::AppState;
+use crate::core::auth::Permission;
+use crate::core::auth::policy::Access;
+use crate::core::auth::policy::Access::{Public, SignedIn};
+use crate::core::auth::policy::{RoutePolicy, route};
+use crate::core::capability::Capability;
+use crate::core::jobs::{JobResult, JobRun, JobSpec};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -76,4 +82,131 @@ pub fn router() -> Router<AppState> {
             "/{lang}/support/{id}",
             get(routes::detail).post(routes::detail_submit),
         )
+}
+
+/// The access each route needs (deny by default: a route missing here answers 403).
+pub const ROUTES: &[RoutePolicy] = &[
+    route("GET", "/calendar/{token}", Public),
+    route("GET", "/calendar/team/{token}", Public),
+    route("GET", "/{lang}/request/sent", Public),
+    route("GET", "/{lang}/request/{kind}", Public),
+    route("POST", "/{lang}/request/{kind}", Public),
+    route("GET", "/{lang}/request/confirm/{token}", Public),
+    route("POST", "/{lang}/request/confirm/{token}", Public),
+    route("GET", "/{lang}/request/follow/{token}", Public),
+    route("POST", "/{lang}/request/follow/{token}", Public),
+    route("GET", "/{lang}/my-requests", SignedIn),
+    route("GET", "/{lang}/my-requests/{id}", SignedIn),
+    route("POST", "/{lang}/my-requests/{id}", SignedIn),
+    route(
+        "GET",
+        "/{lang}/support",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "GET",
+        "/{lang}/support/{id}",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "GET",
+        "/{lang}/support/calendar",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "POST",
+        "/{lang}/support/calendar",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "GET",
+        "/{lang}/support/{id}/meeting",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "POST",
+        "/{lang}/support/{id}/meeting",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "GET",
+        "/{lang}/support/meetings/{id}",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "POST",
+        "/{lang}/support/meetings/{id}",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "GET",
+        "/{lang}/support/meetings/{id}/change",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "POST",
+        "/{lang}/support/meetings/{id}/change",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "GET",
+        "/{lang}/support/meetings/{id}/cancel",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "POST",
+        "/{lang}/support/meetings/{id}/cancel",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "GET",
+        "/{lang}/support/municipalities/{nis}",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "GET",
+        "/{lang}/support/requests/{list}",
+        Access::Permission(Permission::HandleRequests),
+    ),
+    route(
+        "POST",
+        "/{lang}/support/{id}",
+        Access::Permission(Permission::HandleRequests),
+    ),
+];
+
+/// What support brings: requests, their handling, meetings, and the jobs that send
+/// follow-up reminders and the advisors' weekly digest.
+pub fn capability() -> Capability<AppState> {
+    Capability {
+        routes: ROUTES,
+        jobs,
+        ..Capability::new("support", router)
+    }
+}
+
+fn jobs(_state: &AppState) -> Vec<JobSpec<AppState>> {
+    // Each reminder and digest is recorded as sent in the transaction that queues it, so a
+    // run repeated after a lost claim sends nothing twice.
+    let every = chrono::Duration::minutes(15);
+    vec![
+        JobSpec::every("support.reminders", every, reminders),
+        JobSpec::every("support.weekly-digests", every, weekly_digests),
+    ]
+}
+
+async fn reminders(state: AppState, run: JobRun) -> JobResult {
+    match meetings::send_due_reminders(&state.context_at(run.now)).await {
+        Ok(0) => Ok(None),
+        Ok(count) => Ok(Some(format!("{count} follow-up reminders queued"))),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+async fn weekly_digests(state: AppState, run: JobRun) -> JobResult {
+    match meetings::send_weekly_digests(&state.context_at(run.now), false).await {
+        Ok(0) => Ok(None),
+        Ok(count) => Ok(Some(format!("{count} weekly digests queued"))),
+        Err(error) => Err(error.to_string()),
+    }
 }

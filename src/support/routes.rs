@@ -729,7 +729,7 @@ fn row_context(state: &AppState, lang: Lang, r: &Request, target_days: u32) -> m
         state_code => r.state.code(),
         municipalities => r.municipalities.iter().filter_map(|n| geography.municipality(n)).map(|m| m.display_name(lang).plain()).collect::<Vec<_>>().join(", "),
         created => timestamp(r.created_at),
-        overdue => target_days > 0 && r.overdue(target_days, crate::core::clock::today()),
+        overdue => target_days > 0 && r.overdue(target_days, state.clock.today()),
         planned_on => r.planned_on.map(format_date),
     }
 }
@@ -819,11 +819,11 @@ pub async fn team(
     use super::team::{OPEN, SHOWN, TeamList};
     let lang = lang_from_path(&lang)?;
     let target = state.config.support_answer_days;
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let geography = state.geography();
     let (figures, personal) = state
         .support_team
-        .dashboard(&state.db, user.user_id, target)
+        .dashboard(&state.db, user.user_id, target, state.clock.now())
         .await
         .map_err(AppError::internal)?;
     let mine = &personal.mine;
@@ -971,10 +971,10 @@ pub async fn team_list(
             .ok_or(AppError::NotFound)?,
     };
     let target = state.config.support_answer_days;
-    let today = crate::core::clock::today();
+    let today = state.clock.today();
     let figures = state
         .support_team
-        .figures(&state.db, target)
+        .figures(&state.db, target, state.clock.now())
         .await
         .map_err(AppError::internal)?;
     let total = list.total(&figures, user.user_id).max(0) as u64;
@@ -1052,7 +1052,11 @@ async fn staff_page(
         .map_err(AppError::internal)?;
     let figures = state
         .support_team
-        .figures(&state.db, state.config.support_answer_days)
+        .figures(
+            &state.db,
+            state.config.support_answer_days,
+            state.clock.now(),
+        )
         .await
         .map_err(AppError::internal)?;
     let candidates = service::candidates(&state.db, &state.geography(), req, &figures.workload)
@@ -1110,8 +1114,8 @@ async fn staff_page(
                 can_close => allowed(Action::Close),
                 can_decline => allowed(Action::Decline),
                 can_write => req.state.is_open(),
-                today_value => crate::core::clock::today().to_string(),
-                overdue => req.overdue(state.config.support_answer_days, crate::core::clock::today()),
+                today_value => state.clock.today().to_string(),
+                overdue => req.overdue(state.config.support_answer_days, state.clock.today()),
                 meetings => meetings,
             }
         },

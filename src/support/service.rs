@@ -12,6 +12,7 @@ use super::store::{self, Change, NewMessage, NewRequestRow, RequestRow};
 use crate::core::audit::{self, Actor, Entry};
 use crate::core::auth::Role;
 use crate::core::auth::password::{random_token, token_hash};
+use crate::core::clock::belgian_date;
 use crate::core::db::{Db, DbError};
 use crate::core::email;
 use crate::core::i18n::{Lang, format_date};
@@ -256,7 +257,7 @@ pub async fn submit(
     requester: Requester<'_>,
     input: NewRequest<'_>,
 ) -> Result<Submitted, SupportError> {
-    let today = crate::core::clock::today();
+    let today = ctx.today();
     let (answers, mut problems) = check_answers(input.kind, &input.answers);
     let mut codes = input.municipalities.clone();
     codes.sort();
@@ -560,7 +561,7 @@ pub async fn act(
             let date = details
                 .planned_on
                 .ok_or_else(|| problem("planned_on", "support-error-date"))?;
-            if date < crate::core::clock::today() {
+            if date < ctx.today() {
                 return Err(problem("planned_on", "support-error-date-past"));
             }
             change.planned_on = Some(date);
@@ -936,7 +937,7 @@ pub async fn load_demo(ctx: &Context<'_>, geography: &Geography) -> Result<usize
         )
         .await?;
         let req = request(ctx.db, *first).await?;
-        let day = crate::core::clock::today() + Duration::days(10);
+        let day = ctx.today() + Duration::days(10);
         let start = day.and_hms_opt(9, 0, 0).unwrap_or_default().and_utc();
         super::meetings::plan(
             ctx,
@@ -965,8 +966,9 @@ pub async fn seed_load(
     db: &Db,
     geography: &Geography,
     requests: usize,
+    now: DateTime<Utc>,
 ) -> Result<(usize, usize, usize), SupportError> {
-    let today = crate::core::clock::today();
+    let today = belgian_date(now);
     let municipalities: Vec<(String, String)> = geography
         .municipalities_on(today)
         .map(|m| (m.nis.clone(), m.region.code().to_string()))
@@ -978,7 +980,7 @@ pub async fn seed_load(
         .filter(|a| matches!(a.role, Role::Advisor | Role::Backoffice) && a.status == "active")
         .map(|a| a.id)
         .collect();
-    let counts = store::seed_load(db, &municipalities, requests, &advisors, Utc::now()).await?;
+    let counts = store::seed_load(db, &municipalities, requests, &advisors, now).await?;
     // Fresh statistics, or PostgreSQL plans the next queries for empty tables; the vacuum
     // also sets the visibility map, so autovacuum does not start on these tables right
     // after the load and index-only scans work at once.

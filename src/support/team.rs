@@ -10,10 +10,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::meetings::{self, FollowUp, Meeting};
 use super::service::{self, ListFilter, OpenCount, Request, SupportError};
+use crate::core::clock::belgian_date;
 use crate::core::db::Db;
 
 /// How many requests each list of the team page shows; the full lists are paged.
@@ -88,11 +89,13 @@ impl TeamCache {
         &self,
         db: &Db,
         target_days: u32,
+        now: DateTime<Utc>,
     ) -> Result<Arc<TeamFigures>, SupportError> {
         // Read before computing: a change committed meanwhile raises the revision again, so
         // the next view recomputes rather than keeping figures older than their key.
         let revision = service::revision(db).await?;
-        self.figures_at(db, revision, target_days).await
+        self.figures_at(db, revision, target_days, belgian_date(now))
+            .await
     }
 
     /// The team's figures and one person's own lists, both as of the same revision.
@@ -101,10 +104,11 @@ impl TeamCache {
         db: &Db,
         user: i64,
         target_days: u32,
+        now: DateTime<Utc>,
     ) -> Result<(Arc<TeamFigures>, Arc<Personal>), SupportError> {
         let revision = service::revision(db).await?;
-        let figures = self.figures_at(db, revision, target_days).await?;
-        let now = chrono::Utc::now();
+        let today = belgian_date(now);
+        let figures = self.figures_at(db, revision, target_days, today).await?;
         let minute = now.timestamp().div_euclid(60);
         if let Ok(people) = self.people.lock()
             && people.0 == revision
@@ -113,7 +117,6 @@ impl TeamCache {
         {
             return Ok((figures, personal.clone()));
         }
-        let today = crate::core::clock::today();
         let personal = Arc::new(Personal {
             mine: service::list(db, &TeamList::Mine.filter(user, target_days, today), SHOWN)
                 .await?,
@@ -145,10 +148,11 @@ impl TeamCache {
         db: &Db,
         revision: i64,
         target_days: u32,
+        today: NaiveDate,
     ) -> Result<Arc<TeamFigures>, SupportError> {
         let key = Key {
             revision,
-            today: crate::core::clock::today(),
+            today,
             target_days,
         };
         if let Some(figures) = self.current(key) {

@@ -221,8 +221,9 @@ pub async fn import(
     bytes: &[u8],
     dry_run: bool,
     skip_invalid: bool,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Outcome, DbError> {
-    let today = crate::core::clock::today();
+    let today = crate::core::clock::belgian_date(now);
     let mut checked = check(bytes, geography, today);
     // Visits already on the platform are duplicates too.
     if checked.fatal.is_none() && !checked.visits.is_empty() {
@@ -262,7 +263,6 @@ pub async fn import(
             imported: 0,
         });
     }
-    let now = chrono::Utc::now();
     let nine = NaiveTime::from_hms_opt(9, 0, 0).expect("valid time");
     let mut tx = db.begin().await?;
     for visit in &checked.visits {

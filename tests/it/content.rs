@@ -99,7 +99,7 @@ async fn demo_data_is_labelled_on_every_page_and_loads_once() {
         let (_, html) = app.text(path).await;
         assert!(html.contains("class=\"demo-banner\""), "{path}");
     }
-    radix::demo::load(&app.state.db, &app.state.i18n)
+    radix::demo::load(&app.state.db, &app.state.i18n, app.state.clock.now())
         .await
         .expect("second load");
     let accounts = radix::identity::service::list_accounts(&app.state.db)
@@ -125,7 +125,7 @@ async fn cached_public_pages_follow_the_data_they_show() {
     let (_, again) = app.text("/fr/").await;
     assert_eq!(first, again);
     assert!(!first.contains("demo-banner"));
-    radix::demo::load(&app.state.db, &app.state.i18n)
+    radix::demo::load(&app.state.db, &app.state.i18n, app.state.clock.now())
         .await
         .expect("demo");
     app.state.refresh().await.expect("refresh");

@@ -16,7 +16,9 @@ async fn municipality_counts_follow_the_mergers_in_memory_and_in_the_database() 
     let database = fresh_database().await;
     let db = database.connect().await;
     db.migrate().await.expect("migrate");
-    let summary = service::import_geography(&db, None).await.expect("import");
+    let summary = service::import_geography(&db, None, chrono::Utc::now())
+        .await
+        .expect("import");
     assert!(summary.changed);
     let geography = service::load_geography(&db).await.expect("load");
     for (date, expected) in [
@@ -59,11 +61,11 @@ async fn importing_twice_changes_nothing_and_bad_files_store_nothing() {
     let database = fresh_database().await;
     let db = database.connect().await;
     db.migrate().await.expect("migrate");
-    service::import_geography(&db, None)
+    service::import_geography(&db, None, chrono::Utc::now())
         .await
         .expect("first import");
     let version = service::geography_version(&db).await.expect("version");
-    let again = service::import_geography(&db, None)
+    let again = service::import_geography(&db, None, chrono::Utc::now())
         .await
         .expect("second import");
     assert!(!again.changed);
@@ -88,7 +90,7 @@ async fn importing_twice_changes_nothing_and_bad_files_store_nothing() {
         .expect("read")
         .replacen("2019-01-01", "2019-02-30", 1);
     std::fs::write(dir.path().join("municipalities.csv"), broken).expect("write");
-    let error = service::import_geography(&db, Some(dir.path()))
+    let error = service::import_geography(&db, Some(dir.path()), chrono::Utc::now())
         .await
         .expect_err("refused");
     assert!(
@@ -288,9 +290,15 @@ async fn boundaries_import_validates_every_feature() {
     let garbage = dir.path().join("garbage.geojson");
     std::fs::write(&garbage, vec![b'x'; 5 * 1024 * 1024]).expect("write");
     assert!(
-        service::import_boundaries(&app.state.db, &geography, &garbage, false)
-            .await
-            .is_err()
+        service::import_boundaries(
+            &app.state.db,
+            &geography,
+            &garbage,
+            false,
+            chrono::Utc::now()
+        )
+        .await
+        .is_err()
     );
     let unknown = dir.path().join("unknown.geojson");
     std::fs::write(
@@ -299,9 +307,15 @@ async fn boundaries_import_validates_every_feature() {
         "geometry":{"type":"Polygon","coordinates":[[[4.36,50.82],[4.38,50.82],[4.38,50.84],[4.36,50.82]]]}}]}"#,
     )
     .expect("write");
-    let report = service::import_boundaries(&app.state.db, &geography, &unknown, false)
-        .await
-        .expect("report");
+    let report = service::import_boundaries(
+        &app.state.db,
+        &geography,
+        &unknown,
+        false,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("report");
     assert!(report.refused && report.stored == 0);
     assert_eq!(
         service::boundary_count(&app.state.db).await.expect("count"),
@@ -310,9 +324,15 @@ async fn boundaries_import_validates_every_feature() {
 
     let shared = std::path::Path::new("../shared/data/boundaries-2025.geojson");
     if shared.exists() {
-        let report = service::import_boundaries(&app.state.db, &geography, shared, false)
-            .await
-            .expect("import");
+        let report = service::import_boundaries(
+            &app.state.db,
+            &geography,
+            shared,
+            false,
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("import");
         assert!(!report.refused, "{:?}", report.skipped.first());
         assert_eq!(report.stored, 565);
         assert_eq!(

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use radix::core::audit::{self, Actor, Verification};
 use radix::core::auth::Role;
-use radix::core::auth::policy::{self, ROUTES};
+use radix::core::auth::policy;
 use radix::core::i18n::Lang;
 use radix::identity::service::{self, NewAccount};
 
@@ -632,7 +632,8 @@ async fn every_route_answers_each_role_as_the_policy_table_says() {
             .replace("{token}", &"t".repeat(43))
             .replace("{id}", "1")
     };
-    for route in ROUTES.iter().filter(|r| r.method == "GET") {
+    let routes = radix::route_policies();
+    for route in routes.iter().filter(|r| r.method == "GET") {
         let path = concrete(route.path);
         for (role, browser) in browsers.iter_mut() {
             let page = browser.get(&path).await;
@@ -659,7 +660,7 @@ async fn every_route_answers_each_role_as_the_policy_table_says() {
             }
         }
     }
-    for route in ROUTES.iter().filter(|r| r.method == "POST") {
+    for route in routes.iter().filter(|r| r.method == "POST") {
         let path = concrete(route.path);
         for (role, browser) in browsers.iter_mut() {
             // No CSRF token: an allowed role reaches the handler, which refuses the forged
@@ -688,12 +689,16 @@ async fn every_route_answers_each_role_as_the_policy_table_says() {
         }
     }
     if std::env::var("RADIX_WRITE_DOCS").is_ok() {
-        std::fs::write("docs/permissions.md", policy::permission_matrix_markdown()).expect("write");
+        std::fs::write(
+            "docs/permissions.md",
+            policy::permission_matrix_markdown(&routes),
+        )
+        .expect("write");
     }
     let documented = std::fs::read_to_string("docs/permissions.md").expect("docs/permissions.md");
     assert_eq!(
         documented,
-        policy::permission_matrix_markdown(),
+        policy::permission_matrix_markdown(&routes),
         "regenerate: RADIX_WRITE_DOCS=1 cargo nextest run every_route"
     );
 }
@@ -723,6 +728,7 @@ async fn the_audit_chain_detects_an_altered_row() {
                 entity_id: i.to_string(),
                 details: serde_json::json!({ "n": i }),
             },
+            chrono::Utc::now(),
         )
         .await
         .expect("record");
@@ -824,11 +830,13 @@ async fn sessions_expire_when_idle_and_deactivation_ends_them() {
         ..context(&app)
     };
     assert_eq!(
-        service::anonymise_expired(&later, 180).await.expect("run"),
+        service::anonymise_expired(&later, 180, &app.state.personal_data)
+            .await
+            .expect("run"),
         1
     );
     assert_eq!(
-        service::anonymise_expired(&later, 180)
+        service::anonymise_expired(&later, 180, &app.state.personal_data)
             .await
             .expect("rerun"),
         0
@@ -882,12 +890,12 @@ async fn emails_reach_a_real_smtp_server_on_loopback() {
         Some("radix@radix.test"),
     )
     .expect("mailer");
-    let delivered = radix::core::email::deliver_due(&app.state.db, &mailer)
+    let delivered = radix::core::email::deliver_due(&app.state.db, &mailer, &app.state.clock)
         .await
         .expect("deliver");
     assert_eq!(delivered, 1);
     assert_eq!(
-        radix::core::email::deliver_due(&app.state.db, &mailer)
+        radix::core::email::deliver_due(&app.state.db, &mailer, &app.state.clock)
             .await
             .expect("again"),
         0,
@@ -1178,6 +1186,7 @@ async fn pruning_old_audit_entries_keeps_the_rest_verifiable() {
                 entity_id: i.to_string(),
                 details: serde_json::json!({}),
             },
+            chrono::Utc::now(),
         )
         .await
         .expect("record");

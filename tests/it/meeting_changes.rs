@@ -116,7 +116,7 @@ async fn planned_meeting(app: &TestApp) -> Planned<'_> {
         )
         .await;
     assert_eq!(assigned.status, 200);
-    let day = radix::core::clock::today() + Duration::days(2);
+    let day = radix::core::clock::Clock::system().today() + Duration::days(2);
     let planned = advisor
         .post(
             &format!("/nl/support/{request_id}/meeting"),
@@ -565,7 +565,7 @@ async fn bad_input_to_change_or_cancel_stores_nothing_and_never_fails() {
     let change_path = format!("{meeting_path}/change");
     let cancel_path = format!("{meeting_path}/cancel");
     let mails_before = mails_to_both(&app).await;
-    let tomorrow = radix::core::clock::today() + Duration::days(1);
+    let tomorrow = radix::core::clock::Clock::system().today() + Duration::days(1);
     let with = |key: &str, value: &str| {
         let mut form = change_form(&p, tomorrow, "10:00", "12:00");
         form.retain(|(k, _)| k != key);

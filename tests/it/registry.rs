@@ -247,7 +247,7 @@ async fn a_declaration_accepted_by_an_advisor_changes_the_map_and_a_snapshot_sta
     let form = backoffice.get("/fr/registry/snapshots").await;
     assert_eq!(form.status, 200);
     let csrf = input_value(&form.body, "csrf").expect("csrf");
-    let today = radix::core::clock::today().to_string();
+    let today = radix::core::clock::Clock::system().today().to_string();
     let published = backoffice
         .post(
             "/fr/registry/snapshots",
@@ -272,7 +272,7 @@ async fn a_declaration_accepted_by_an_advisor_changes_the_map_and_a_snapshot_sta
         &app,
         &[NewObservation {
             nis: "44021".into(),
-            effective_on: radix::core::clock::today(),
+            effective_on: radix::core::clock::Clock::system().today(),
             status: Observed::None,
             cell_id: None,
             source: Source::Advisor,
@@ -740,7 +740,8 @@ async fn a_survey_answer_arrives_as_a_declaration_and_links_cannot_be_reused() {
     let page = backoffice.get("/nl/registry/surveys").await;
     assert_eq!(page.status, 200);
     let csrf = input_value(&page.body, "csrf").expect("csrf");
-    let closes = (radix::core::clock::today() + chrono::Duration::days(14)).to_string();
+    let closes =
+        (radix::core::clock::Clock::system().today() + chrono::Duration::days(14)).to_string();
     let launched = backoffice
         .post(
             "/nl/registry/surveys",
@@ -899,15 +900,15 @@ async fn the_padded_demo_history_holds_exactly_the_observations_asked_for() {
     let geography = app.state.geography();
     // Padding events drawn on a date a municipality did not exist (before or after a
     // merger) cannot be stored; they are drawn again rather than silently missing.
-    let added = radix::registry::demo::load(&app.state.db, &geography, 6000)
+    let added = radix::registry::demo::load(&app.state.db, &geography, 6000, app.state.clock.now())
         .await
         .expect("demo history");
     assert_eq!(added, 6000);
-    let more = radix::registry::demo::load(&app.state.db, &geography, 6500)
+    let more = radix::registry::demo::load(&app.state.db, &geography, 6500, app.state.clock.now())
         .await
         .expect("more padding");
     assert_eq!(more, 500);
-    let again = radix::registry::demo::load(&app.state.db, &geography, 6500)
+    let again = radix::registry::demo::load(&app.state.db, &geography, 6500, app.state.clock.now())
         .await
         .expect("nothing to add");
     assert_eq!(again, 0);

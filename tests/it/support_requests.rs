@@ -155,7 +155,8 @@ async fn a_visitor_asks_for_help_and_an_advisor_handles_it_step_by_step() {
         )
         .await;
     assert_eq!(past.status, 422, "a meeting in the past is refused");
-    let next_month = (radix::core::clock::today() + chrono::Duration::days(30)).to_string();
+    let next_month =
+        (radix::core::clock::Clock::system().today() + chrono::Duration::days(30)).to_string();
     let scheduled = advisor
         .post(
             &path,
@@ -382,7 +383,8 @@ async fn a_meeting_is_planned_with_an_invitation_reported_and_followed_up() {
     let plan_path = format!("/nl/support/{id}/meeting");
     let plan = advisor.get(&plan_path).await;
     assert_eq!(plan.status, 200, "{}", plan.body);
-    let tomorrow = (radix::core::clock::today() + chrono::Duration::days(1)).to_string();
+    let tomorrow =
+        (radix::core::clock::Clock::system().today() + chrono::Duration::days(1)).to_string();
     let staff = advisor_id.to_string();
     let base = |date: &str, start: &'static str, end: &'static str| {
         vec![
@@ -570,7 +572,7 @@ async fn the_team_view_follows_every_change_and_pages_its_lists() {
     let app = TestApp::start().await;
     let (mut advisor, advisor_id) = signed_in(&app, Role::Advisor, "advisor@radix.test", &[]).await;
     let geography = app.state.geography();
-    radix::support::service::seed_load(&app.state.db, &geography, 130)
+    radix::support::service::seed_load(&app.state.db, &geography, 130, app.state.clock.now())
         .await
         .expect("seed");
     // The seed cycles new, assigned, scheduled, delivered, closed, declined.
@@ -587,7 +589,7 @@ async fn the_team_view_follows_every_change_and_pages_its_lists() {
 
     // A change made outside this server's handlers (another instance, the CLI) shows at
     // once: the cached figures follow the support revision in the database.
-    radix::support::service::seed_load(&app.state.db, &geography, 6)
+    radix::support::service::seed_load(&app.state.db, &geography, 6, app.state.clock.now())
         .await
         .expect("seed more");
     let team = advisor.get("/en/support").await;

@@ -15,9 +15,16 @@ async fn past_visits_are_checked_line_by_line_and_stored_all_or_nothing() {
     // Latin-1 (Windows) text: refused as a whole, nothing stored.
     let latin1: Vec<u8> =
         b"date;place;type;topics;report\n2017-03-14;62063;follow-up;;R\xe9union\n".to_vec();
-    let outcome = visits::import(&app.state.db, &geography, &latin1, false, false)
-        .await
-        .expect("import");
+    let outcome = visits::import(
+        &app.state.db,
+        &geography,
+        &latin1,
+        false,
+        false,
+        app.state.clock.now(),
+    )
+    .await
+    .expect("import");
     assert_eq!(
         outcome.checked.fatal.as_ref().map(|f| f.key),
         Some("visits-error-encoding")
@@ -29,6 +36,7 @@ async fn past_visits_are_checked_line_by_line_and_stored_all_or_nothing() {
         b"date;place;type\n",
         false,
         false,
+        app.state.clock.now(),
     )
     .await
     .expect("import");
@@ -40,9 +48,16 @@ async fn past_visits_are_checked_line_by_line_and_stored_all_or_nothing() {
     let mixed = format!(
         "\u{feff}{GOOD}2020-02-30;44021;other;;x\n2017-03-14;44021;livcr-setup;;dup\n2019-01-01;99999;other;;x\n2019-01-01;44021;party;;x\n2019-01-01;44021;other;astrology;x\n2019-01-01;44021;other;;=cmd|' /C calc'!A0\n2019-01-02;44021;other;;85.07.30-033.28\n2099-01-01;44021;other;;x\n"
     );
-    let outcome = visits::import(&app.state.db, &geography, mixed.as_bytes(), false, false)
-        .await
-        .expect("import");
+    let outcome = visits::import(
+        &app.state.db,
+        &geography,
+        mixed.as_bytes(),
+        false,
+        false,
+        app.state.clock.now(),
+    )
+    .await
+    .expect("import");
     let keys: Vec<(usize, &str)> = outcome
         .checked
         .rejected
@@ -64,18 +79,39 @@ async fn past_visits_are_checked_line_by_line_and_stored_all_or_nothing() {
     );
     assert_eq!(outcome.imported, 0, "nothing partial is stored");
     // A dry run of a good file stores nothing either.
-    let dry = visits::import(&app.state.db, &geography, GOOD.as_bytes(), true, false)
-        .await
-        .expect("dry run");
+    let dry = visits::import(
+        &app.state.db,
+        &geography,
+        GOOD.as_bytes(),
+        true,
+        false,
+        app.state.clock.now(),
+    )
+    .await
+    .expect("dry run");
     assert_eq!((dry.checked.visits.len(), dry.imported), (2, 0));
-    let stored = visits::import(&app.state.db, &geography, GOOD.as_bytes(), false, false)
-        .await
-        .expect("import");
+    let stored = visits::import(
+        &app.state.db,
+        &geography,
+        GOOD.as_bytes(),
+        false,
+        false,
+        app.state.clock.now(),
+    )
+    .await
+    .expect("import");
     assert_eq!(stored.imported, 2);
     // Importing the same file again finds the visits already there.
-    let again = visits::import(&app.state.db, &geography, GOOD.as_bytes(), false, false)
-        .await
-        .expect("import");
+    let again = visits::import(
+        &app.state.db,
+        &geography,
+        GOOD.as_bytes(),
+        false,
+        false,
+        app.state.clock.now(),
+    )
+    .await
+    .expect("import");
     assert_eq!(again.imported, 0);
     assert!(
         again
@@ -86,9 +122,16 @@ async fn past_visits_are_checked_line_by_line_and_stored_all_or_nothing() {
     );
     // The example file of the documentation imports cleanly (dry run).
     let example = std::fs::read("docs/examples/visits.csv").expect("example");
-    let checked = visits::import(&app.state.db, &geography, &example, true, false)
-        .await
-        .expect("dry run");
+    let checked = visits::import(
+        &app.state.db,
+        &geography,
+        &example,
+        true,
+        false,
+        app.state.clock.now(),
+    )
+    .await
+    .expect("dry run");
     assert!(
         checked.checked.fatal.is_none()
             && checked

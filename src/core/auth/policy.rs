@@ -8,7 +8,6 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 
 use super::session::{self, COOKIE_NAME, SessionUser};
 use super::{Permission, Role, csrf};
@@ -36,7 +35,7 @@ pub struct RoutePolicy {
     pub access: Access,
 }
 
-const fn route(method: &'static str, path: &'static str, access: Access) -> RoutePolicy {
+pub const fn route(method: &'static str, path: &'static str, access: Access) -> RoutePolicy {
     RoutePolicy {
         method,
         path,
@@ -46,308 +45,14 @@ const fn route(method: &'static str, path: &'static str, access: Access) -> Rout
 
 use Access::{PartialSession, Public, SignedIn};
 
-/// Every route of the platform with the access it needs.
-pub const ROUTES: &[RoutePolicy] = &[
-    route("GET", "/", Public),
-    route("GET", "/healthz", Public),
-    route("GET", "/readyz", Public),
-    route("GET", "/metrics", Public),
-    route("GET", "/robots.txt", Public),
-    route("GET", "/favicon.ico", Public),
-    route("GET", "/static/{*path}", Public),
-    route("GET", "/api/openapi.json", Public),
-    route("GET", "/api/v1/municipalities", Public),
-    route("GET", "/api/v1/municipalities/{nis}", Public),
-    route("GET", "/api/v1/police-zones", Public),
-    route("GET", "/api/v1/police-zones/{key}", Public),
-    route("GET", "/{lang}", Public),
-    route("GET", "/{lang}/", Public),
-    route("GET", "/{lang}/offer", Public),
-    route("GET", "/{lang}/offer/{offer}", Public),
-    route("GET", "/{lang}/livc-r", Public),
-    route("GET", "/{lang}/contact", Public),
-    route("GET", "/{lang}/privacy", Public),
-    route("GET", "/{lang}/accessibility", Public),
-    route("GET", "/{lang}/municipalities", Public),
-    route("GET", "/{lang}/municipalities/{nis}", Public),
-    route("GET", "/api/v1/cartography", Public),
-    route("GET", "/api/v1/cartography/summary", Public),
-    route("GET", "/api/v1/cartography/map.svg", Public),
-    route("GET", "/api/v1/cartography/map.png", Public),
-    route("GET", "/api/v1/cartography/map.geojson", Public),
-    route("GET", "/api/v1/cartography/table.csv", Public),
-    route("GET", "/api/v1/cartography/table.xlsx", Public),
-    route("GET", "/api/v1/snapshots", Public),
-    route("GET", "/api/v1/snapshots/{id}", Public),
-    route("GET", "/{lang}/cartography", Public),
-    route("GET", "/{lang}/cartography/embed", Public),
-    route("GET", "/{lang}/cartography/history", Public),
-    route("GET", "/{lang}/cartography/snapshots", Public),
-    route("GET", "/{lang}/cartography/snapshots/{id}", Public),
-    route("GET", "/{lang}/survey/{token}", Public),
-    route("POST", "/{lang}/survey/{token}", Public),
-    route("GET", "/calendar/{token}", Public),
-    route("GET", "/calendar/team/{token}", Public),
-    route("GET", "/{lang}/request/sent", Public),
-    route("GET", "/{lang}/request/{kind}", Public),
-    route("POST", "/{lang}/request/{kind}", Public),
-    route("GET", "/{lang}/request/confirm/{token}", Public),
-    route("POST", "/{lang}/request/confirm/{token}", Public),
-    route("GET", "/{lang}/request/follow/{token}", Public),
-    route("POST", "/{lang}/request/follow/{token}", Public),
-    route("GET", "/{lang}/sign-in", Public),
-    route("POST", "/{lang}/sign-in", Public),
-    route("GET", "/{lang}/password-reset", Public),
-    route("POST", "/{lang}/password-reset", Public),
-    route("GET", "/{lang}/password-reset/{token}", Public),
-    route("POST", "/{lang}/password-reset/{token}", Public),
-    route("GET", "/{lang}/invitation/{token}", Public),
-    route("POST", "/{lang}/invitation/{token}", Public),
-    route("GET", "/{lang}/request-access", Public),
-    route("POST", "/{lang}/request-access", Public),
-    route("GET", "/{lang}/sign-in/second-factor", PartialSession),
-    route("POST", "/{lang}/sign-in/second-factor", PartialSession),
-    route("GET", "/{lang}/account/second-factor", PartialSession),
-    route("POST", "/{lang}/account/second-factor", PartialSession),
-    route("POST", "/{lang}/sign-out", PartialSession),
-    route("GET", "/{lang}/account", SignedIn),
-    route("POST", "/{lang}/account/profile", SignedIn),
-    route("POST", "/{lang}/account/password", SignedIn),
-    route("POST", "/{lang}/account/sessions/end-others", SignedIn),
-    route("GET", "/{lang}/account/export", SignedIn),
-    route("POST", "/{lang}/account/deletion-request", SignedIn),
-    route("GET", "/{lang}/my-requests", SignedIn),
-    route("GET", "/{lang}/my-requests/{id}", SignedIn),
-    route("POST", "/{lang}/my-requests/{id}", SignedIn),
-    route(
-        "GET",
-        "/{lang}/support",
-        Access::Permission(Permission::HandleRequests),
-    ),
-    route(
-        "GET",
-        "/{lang}/support/{id}",
-        Access::Permission(Permission::HandleRequests),
-    ),
-    route(
-        "GET",
-        "/{lang}/support/calendar",
-        Access::Permission(Permission::HandleRequests),
-    ),
-    route(
-        "POST",
-        "/{lang}/support/calendar",
-        Access::Permission(Permission::HandleRequests),
-    ),
-    route(
-        "GET",
-        "/{lang}/support/{id}/meeting",
-        Access::Permission(Permission::HandleRequests),
-    ),
-    route(
-        "POST",
-        "/{lang}/support/{id}/meeting",
-        Access::Permission(Permission::HandleRequests),
-    ),
-    route(
-        "GET",
-        "/{lang}/support/meetings/{id}",
-        Access::Permission(Permission::HandleRequests),
-    ),
-    route(
-        "POST",
-        "/{lang}/support/meetings/{id}",
-        Access::Permission(Permission::HandleRequests),
-    ),
-    route(
-        "GET",
-        "/{lang}/support/meetings/{id}/change",
-        Access::Permission(Permission::HandleRequests),
-    ),
-    route(
-        "POST",
-        "/{lang}/support/meetings/{id}/change",
-        Access::Permission(Permission::HandleRequests),
-    ),
-    route(
-        "GET",
-        "/{lang}/support/meetings/{id}/cancel",
-        Access::Permission(Permission::HandleRequests),
-    ),
-    route(
-        "POST",
-        "/{lang}/support/meetings/{id}/cancel",
-        Access::Permission(Permission::HandleRequests),
-    ),
-    route(
-        "GET",
-        "/{lang}/support/municipalities/{nis}",
-        Access::Permission(Permission::HandleRequests),
-    ),
-    route(
-        "GET",
-        "/{lang}/support/requests/{list}",
-        Access::Permission(Permission::HandleRequests),
-    ),
-    route(
-        "POST",
-        "/{lang}/support/{id}",
-        Access::Permission(Permission::HandleRequests),
-    ),
-    route("GET", "/{lang}/livc-r/declarations", SignedIn),
-    route("POST", "/{lang}/livc-r/declarations/new", SignedIn),
-    route("GET", "/{lang}/livc-r/declarations/{id}", SignedIn),
-    route("POST", "/{lang}/livc-r/declarations/{id}", SignedIn),
-    route(
-        "GET",
-        "/{lang}/registry",
-        Access::Permission(Permission::ReviewDeclarations),
-    ),
-    route(
-        "GET",
-        "/{lang}/registry/declarations/{id}",
-        Access::Permission(Permission::ReviewDeclarations),
-    ),
-    route(
-        "POST",
-        "/{lang}/registry/declarations/{id}",
-        Access::Permission(Permission::ReviewDeclarations),
-    ),
-    route(
-        "GET",
-        "/{lang}/registry/municipalities/{nis}",
-        Access::Permission(Permission::ReviewDeclarations),
-    ),
-    route(
-        "POST",
-        "/{lang}/registry/municipalities/{nis}",
-        Access::Permission(Permission::ReviewDeclarations),
-    ),
-    route(
-        "GET",
-        "/{lang}/registry/cells",
-        Access::Permission(Permission::ReviewDeclarations),
-    ),
-    route(
-        "POST",
-        "/{lang}/registry/cells",
-        Access::Permission(Permission::ReviewDeclarations),
-    ),
-    route(
-        "GET",
-        "/{lang}/registry/cells/{id}",
-        Access::Permission(Permission::ReviewDeclarations),
-    ),
-    route(
-        "POST",
-        "/{lang}/registry/cells/{id}",
-        Access::Permission(Permission::ReviewDeclarations),
-    ),
-    route(
-        "GET",
-        "/{lang}/registry/mergers",
-        Access::Permission(Permission::ManageRegistry),
-    ),
-    route(
-        "POST",
-        "/{lang}/registry/mergers",
-        Access::Permission(Permission::ManageRegistry),
-    ),
-    route(
-        "GET",
-        "/{lang}/registry/snapshots",
-        Access::Permission(Permission::ManageRegistry),
-    ),
-    route(
-        "POST",
-        "/{lang}/registry/snapshots",
-        Access::Permission(Permission::ManageRegistry),
-    ),
-    route(
-        "GET",
-        "/{lang}/registry/surveys",
-        Access::Permission(Permission::ManageRegistry),
-    ),
-    route(
-        "POST",
-        "/{lang}/registry/surveys",
-        Access::Permission(Permission::ManageRegistry),
-    ),
-    route(
-        "GET",
-        "/{lang}/registry/surveys/{id}",
-        Access::Permission(Permission::ManageRegistry),
-    ),
-    route(
-        "POST",
-        "/{lang}/registry/surveys/{id}",
-        Access::Permission(Permission::ManageRegistry),
-    ),
-    route(
-        "GET",
-        "/{lang}/admin/accounts",
-        Access::Permission(Permission::InviteMunicipalContacts),
-    ),
-    route(
-        "POST",
-        "/{lang}/admin/accounts",
-        Access::Permission(Permission::InviteMunicipalContacts),
-    ),
-    route(
-        "POST",
-        "/{lang}/admin/accounts/{id}/deactivate",
-        Access::Permission(Permission::ManageAccounts),
-    ),
-    route(
-        "POST",
-        "/{lang}/admin/accounts/{id}/role",
-        Access::Permission(Permission::ManageAccounts),
-    ),
-    route(
-        "POST",
-        "/{lang}/admin/accounts/{id}/portfolio",
-        Access::Permission(Permission::ManageAccounts),
-    ),
-    route(
-        "GET",
-        "/{lang}/admin/access-requests",
-        Access::Permission(Permission::ReviewAccessRequests),
-    ),
-    route(
-        "POST",
-        "/{lang}/admin/access-requests/{id}",
-        Access::Permission(Permission::ReviewAccessRequests),
-    ),
-    route(
-        "GET",
-        "/{lang}/admin/audit",
-        Access::Permission(Permission::ReadAuditLog),
-    ),
-    route(
-        "GET",
-        "/{lang}/admin/audit.csv",
-        Access::Permission(Permission::ReadAuditLog),
-    ),
-    route(
-        "GET",
-        "/{lang}/admin/outbox",
-        Access::Permission(Permission::ReadOutbox),
-    ),
-    route(
-        "GET",
-        "/{lang}/admin/outbox/{id}",
-        Access::Permission(Permission::ReadOutbox),
-    ),
-];
-
 /// The table keyed by route for lookups without allocation, plus any routes a test adds.
 #[derive(Clone)]
 pub struct PolicyTable(Arc<HashMap<&'static str, Vec<(&'static str, Access)>>>);
 
 impl PolicyTable {
-    pub fn new(extra: &[RoutePolicy]) -> PolicyTable {
+    pub fn new(rows: &[RoutePolicy]) -> PolicyTable {
         let mut table: HashMap<&'static str, Vec<(&'static str, Access)>> = HashMap::new();
-        for policy in ROUTES.iter().chain(extra) {
+        for policy in rows {
             table
                 .entry(policy.path)
                 .or_default()
@@ -443,10 +148,12 @@ pub async fn authorize(
         .and_then(|c| session::read_cookie(c, COOKIE_NAME))
         .map(str::to_string);
     let user = match cookie {
-        Some(value) => match session::lookup(&context.app.db, &value, Utc::now()).await {
-            Ok(user) => user,
-            Err(error) => return AppError::from(error).into_response(),
-        },
+        Some(value) => {
+            match session::lookup(&context.app.db, &value, context.app.clock.now()).await {
+                Ok(user) => user,
+                Err(error) => return AppError::from(error).into_response(),
+            }
+        }
         None => None,
     };
     let path = request.uri().path().to_string();
@@ -521,14 +228,14 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for CurrentUser {
 }
 
 /// Renders the permission matrix as Markdown (docs/permissions.md is checked against it).
-pub fn permission_matrix_markdown() -> String {
+pub fn permission_matrix_markdown(rows: &[RoutePolicy]) -> String {
     let mut out = String::from(
-        "# Permission matrix\n\nGenerated from `src/core/auth/policy.rs` (a test keeps this file in step).\n\
+        "# Permission matrix\n\nGenerated from the `ROUTES` of `src/core/ops.rs` and of each capability's `mod.rs` (a test keeps this file in step).\n\
          ✓ allowed, — refused (sign-in page for anonymous visitors, 403 for signed-in users).\n\
          Object rules (a municipal member only sees their own municipalities) are enforced in each capability's service.\n\n\
          | method | route | anonymous | municipal | advisor | back-office | admin |\n|---|---|---|---|---|---|---|\n",
     );
-    for policy in ROUTES {
+    for policy in rows {
         let mut cells = vec![];
         for role in std::iter::once(None).chain(Role::ALL.iter().map(|r| Some(*r))) {
             cells.push(if allows(policy.access, role) {

@@ -43,6 +43,40 @@ pub enum Db {
     Postgres(PgPool),
 }
 
+/// A statement written by hand, once per backend, for what the query builder cannot say
+/// (row locks with `SKIP LOCKED`, full-text search, `ON CONFLICT` upserts). Both texts take
+/// the same values in the same order, as `$1`, `$2`, ...
+#[derive(Debug, Clone)]
+pub struct Raw {
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+    pub values: Vec<sea_query::Value>,
+}
+
+impl Raw {
+    /// The same text on both backends.
+    pub fn both(sql: &'static str, values: Vec<sea_query::Value>) -> Raw {
+        Raw {
+            sqlite: sql,
+            postgres: sql,
+            values,
+        }
+    }
+}
+
+impl Statement for Raw {
+    fn build_for(&self, backend: Backend) -> (String, SqlxValues) {
+        let sql = match backend {
+            Backend::Sqlite => self.sqlite,
+            Backend::Postgres => self.postgres,
+        };
+        (
+            sql.to_string(),
+            SqlxValues(sea_query::Values(self.values.clone())),
+        )
+    }
+}
+
 /// A statement built with sea-query that can be rendered for either backend.
 pub trait Statement {
     fn build_for(&self, backend: Backend) -> (String, SqlxValues);

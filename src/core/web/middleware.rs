@@ -27,6 +27,8 @@ pub struct MakeRadixRequestId {
 
 impl MakeRadixRequestId {
     pub fn new() -> Self {
+        // A seed that differs between processes, not a time anything depends on.
+        #[allow(clippy::disallowed_methods)]
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)

@@ -155,15 +155,6 @@ struct NavItem {
     current: bool,
 }
 
-const NAVIGATION: [(&str, &str); 6] = [
-    ("home", "/"),
-    ("offer", "/offer"),
-    ("livc-r", "/livc-r"),
-    ("cartography", "/cartography"),
-    ("municipalities", "/municipalities"),
-    ("contact", "/contact"),
-];
-
 /// Renders a page template inside the base layout to HTML.
 pub fn render_html(
     state: &AppState,
@@ -187,12 +178,13 @@ pub fn render_html(
             current: other == lang,
         })
         .collect();
-    let navigation: Vec<NavItem> = NAVIGATION
+    let navigation: Vec<NavItem> = state
+        .navigation
         .iter()
-        .map(|(key, path)| NavItem {
-            key,
-            href: format!("/{}{}", lang.code(), path),
-            current: *key == meta.section,
+        .map(|entry| NavItem {
+            key: entry.key,
+            href: format!("/{}{}", lang.code(), entry.path),
+            current: entry.key == meta.section,
         })
         .collect();
     let user = crate::core::auth::policy::current_user().map(|user| {
