@@ -59,3 +59,15 @@ admin-portfolio-short = Zuständigkeit: { $areas }
 admin-portfolio-for = Zuständigkeit von { $name } (VLG, WAL, BRU oder NIS-Kennziffern von Provinzen)
 admin-portfolio-save = Zuständigkeit speichern
 admin-portfolio-saved = Die Zuständigkeit wurde gespeichert.
+
+admin-jobs-title = Hintergrundaufgaben
+admin-jobs-intro = Wiederkehrende Arbeit (E-Mail-Versand, Aufräumen, Aufbewahrungsfristen, Erinnerungen, Übersichten) und einmalige Aufgaben, die warten oder fehlgeschlagen sind. Jede Aufgabe läuft jeweils auf einer Instanz; eine fehlgeschlagene einmalige Aufgabe kann erneut versucht werden.
+admin-jobs-kind = Aufgabe
+admin-jobs-next = Nächste Ausführung
+admin-jobs-last = Letzte Ausführung
+admin-jobs-runs = Ausführungen
+admin-jobs-result = Letztes Ergebnis
+admin-jobs-retry = Erneut versuchen
+admin-jobs-status-scheduled = Geplant
+admin-jobs-status-pending = Wartend
+admin-jobs-status-failed = Fehlgeschlagen

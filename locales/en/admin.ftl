@@ -59,3 +59,15 @@ admin-portfolio-short = Portfolio: { $areas }
 admin-portfolio-for = Portfolio of { $name } (VLG, WAL, BRU or province NIS codes)
 admin-portfolio-save = Save portfolio
 admin-portfolio-saved = The portfolio was saved.
+
+admin-jobs-title = Background jobs
+admin-jobs-intro = Recurring work (email delivery, clean-up, retention, reminders, digests) and one-off jobs that are waiting or failed. Each job runs on one instance at a time; a failed one-off job can be tried again.
+admin-jobs-kind = Job
+admin-jobs-next = Next run
+admin-jobs-last = Last run
+admin-jobs-runs = Runs
+admin-jobs-result = Last result
+admin-jobs-retry = Try again
+admin-jobs-status-scheduled = Scheduled
+admin-jobs-status-pending = Waiting
+admin-jobs-status-failed = Failed

@@ -59,3 +59,15 @@ admin-portfolio-short = Portefeuille : { $areas }
 admin-portfolio-for = Portefeuille de { $name } (VLG, WAL, BRU ou codes INS des provinces)
 admin-portfolio-save = Enregistrer le portefeuille
 admin-portfolio-saved = Le portefeuille a été enregistré.
+
+admin-jobs-title = Tâches de fond
+admin-jobs-intro = Le travail récurrent (envoi des e-mails, nettoyage, délais de conservation, rappels, récapitulatifs) et les tâches ponctuelles en attente ou en échec. Chaque tâche tourne sur une seule instance à la fois ; une tâche ponctuelle en échec peut être relancée.
+admin-jobs-kind = Tâche
+admin-jobs-next = Prochaine exécution
+admin-jobs-last = Dernière exécution
+admin-jobs-runs = Exécutions
+admin-jobs-result = Dernier résultat
+admin-jobs-retry = Relancer
+admin-jobs-status-scheduled = Planifiée
+admin-jobs-status-pending = En attente
+admin-jobs-status-failed = Échec

@@ -59,3 +59,15 @@ admin-portfolio-short = Portefeuille: { $areas }
 admin-portfolio-for = Portefeuille van { $name } (VLG, WAL, BRU of NIS-codes van provincies)
 admin-portfolio-save = Portefeuille opslaan
 admin-portfolio-saved = De portefeuille is opgeslagen.
+
+admin-jobs-title = Achtergrondtaken
+admin-jobs-intro = Terugkerend werk (e-mails versturen, opruimen, bewaartermijnen, herinneringen, overzichten) en eenmalige taken die wachten of mislukten. Elke taak loopt telkens op één instantie; een mislukte eenmalige taak kan opnieuw worden geprobeerd.
+admin-jobs-kind = Taak
+admin-jobs-next = Volgende keer
+admin-jobs-last = Laatste keer
+admin-jobs-runs = Uitvoeringen
+admin-jobs-result = Laatste resultaat
+admin-jobs-retry = Opnieuw proberen
+admin-jobs-status-scheduled = Gepland
+admin-jobs-status-pending = Wachtend
+admin-jobs-status-failed = Mislukt

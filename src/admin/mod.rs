@@ -40,6 +40,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/{lang}/admin/audit", get(routes::audit))
         .route("/{lang}/admin/audit.csv", get(routes::audit_csv))
+        .route("/{lang}/admin/jobs", get(routes::jobs))
+        .route("/{lang}/admin/jobs/{id}/retry", post(routes::retry_job))
         .route("/{lang}/admin/outbox", get(routes::outbox))
         .route("/{lang}/admin/outbox/{id}", get(routes::outbox_message))
 }
@@ -90,6 +92,16 @@ pub const ROUTES: &[RoutePolicy] = &[
         "GET",
         "/{lang}/admin/audit.csv",
         Access::Permission(Permission::ReadAuditLog),
+    ),
+    route(
+        "GET",
+        "/{lang}/admin/jobs",
+        Access::Permission(Permission::ReadOutbox),
+    ),
+    route(
+        "POST",
+        "/{lang}/admin/jobs/{id}/retry",
+        Access::Permission(Permission::ReadOutbox),
     ),
     route(
         "GET",

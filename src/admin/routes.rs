@@ -399,6 +399,77 @@ pub async fn audit_csv(
     Ok(response)
 }
 
+/// The background jobs: every recurring job with its last run, and the one-off jobs that
+/// wait or failed (a failed one can be tried again).
+pub async fn jobs(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    let rows = crate::core::jobs::overview(&state.db).await?;
+    let jobs: Vec<minijinja::Value> = rows
+        .iter()
+        .map(|job| {
+            let recurring = job.job_key == crate::core::jobs::RECURRING;
+            minijinja::context! {
+                id => job.id,
+                kind => job.kind,
+                key => (!recurring).then(|| job.job_key.clone()),
+                status => state.i18n.t(lang, match job.status.as_str() {
+                    "failed" => "admin-jobs-status-failed",
+                    _ if recurring => "admin-jobs-status-scheduled",
+                    _ => "admin-jobs-status-pending",
+                }),
+                failed => job.status == "failed",
+                next => (job.status != "failed").then(|| timestamp(job.run_at)),
+                last => job.last_finished_at.map(timestamp),
+                runs => job.runs,
+                attempts => job.attempts,
+                outcome => job.last_outcome,
+                error => job.last_error,
+            }
+        })
+        .collect();
+    Ok(render(
+        &state,
+        &meta(&state, lang, "admin-jobs-title", "/admin/jobs"),
+        "admin/jobs.html",
+        minijinja::context! { jobs => jobs, csrf => user.csrf_token },
+    ))
+}
+
+pub async fn retry_job(
+    State(state): State<AppState>,
+    Path((lang, id)): Path<(String, String)>,
+    CurrentUser(user): CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    let lang = lang_from_path(&lang)?;
+    csrf::require_session_token(&form.csrf, &user)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    if !crate::core::jobs::retry(&mut tx, id, now).await? {
+        return Err(AppError::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        &Actor::user(user.user_id, &ip),
+        audit::Entry {
+            action: "admin.job.retry",
+            entity_type: "job",
+            entity_id: id.to_string(),
+            details: serde_json::json!({}),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/{}/admin/jobs", lang.code())).into_response())
+}
+
 pub async fn outbox(
     State(state): State<AppState>,
     Path(lang): Path<String>,

@@ -221,8 +221,9 @@ pub async fn overview(db: &Db) -> Result<Vec<JobRow>, DbError> {
     db.fetch_all(&query).await
 }
 
-/// Puts a failed job back in the queue, to run now (administrators).
-pub async fn retry(db: &Db, id: i64, now: DateTime<Utc>) -> Result<bool, DbError> {
+/// Puts a failed job back in the queue, to run now (administrators, inside the transaction
+/// that audits it).
+pub async fn retry(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<bool, DbError> {
     let statement = Query::update()
         .table(Job::Table)
         .values([
@@ -234,7 +235,7 @@ pub async fn retry(db: &Db, id: i64, now: DateTime<Utc>) -> Result<bool, DbError
         .and_where(Expr::col(Job::Id).eq(id))
         .and_where(Expr::col(Job::Status).eq("failed"))
         .to_owned();
-    Ok(db.execute(&statement).await? > 0)
+    Ok(tx.execute(&statement).await? > 0)
 }
 
 /// Forgets one-off jobs done more than 30 days ago.

@@ -282,11 +282,13 @@ async fn a_failing_job_is_retried_with_back_off_then_kept_for_an_administrator()
     );
 
     *healthy.lock().expect("lock") = true;
+    let mut tx = app.state.db.begin().await.expect("tx");
     assert!(
-        jobs::retry(&app.state.db, failed[0].id, clock.now())
+        jobs::retry(&mut tx, failed[0].id, clock.now())
             .await
             .expect("retry")
     );
+    tx.commit().await.expect("commit");
     assert_eq!(runner.run_due(&()).await.expect("retried"), 1);
     let attempts = attempts.lock().expect("lock").clone();
     assert_eq!(attempts.len(), 3);
@@ -333,4 +335,88 @@ async fn every_capability_job_is_registered_and_runs_cleanly() {
             job.last_error
         );
     }
+}
+
+#[tokio::test]
+async fn an_administrator_sees_a_failed_job_and_tries_it_again() {
+    let app = TestApp::start().await;
+    let failing = JobSpec::on_demand("test.broken", 1, |_: (), _run: JobRun| async {
+        Err::<Option<String>, String>("the file server is gone".into())
+    });
+    let runner = Runner::new(app.state.db.clone(), app.state.clock.clone(), vec![failing]);
+    let mut tx = app.state.db.begin().await.expect("tx");
+    let now = app.state.clock.now();
+    jobs::enqueue(
+        &mut tx,
+        "test.broken",
+        "export-7",
+        &serde_json::json!({}),
+        now,
+        now,
+    )
+    .await
+    .expect("enqueue");
+    tx.commit().await.expect("commit");
+    assert_eq!(runner.run_due(&()).await.expect("run"), 1);
+
+    let (mut admin, _) =
+        crate::identity::signed_in(&app, Role::Admin, "admin@radix.test", &[]).await;
+    let page = admin.get("/nl/admin/jobs").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Achtergrondtaken"));
+    assert!(page.body.contains("test.broken"));
+    assert!(page.body.contains("export-7"));
+    assert!(page.body.contains("the file server is gone"));
+    assert!(page.body.contains("Mislukt"));
+    assert!(
+        page.body.contains("identity.housekeeping") || page.body.contains("Opnieuw proberen"),
+        "{}",
+        page.body
+    );
+    let csrf = crate::identity::input_value(&page.body, "csrf").expect("csrf");
+    let id = jobs::overview(&app.state.db)
+        .await
+        .expect("overview")
+        .into_iter()
+        .find(|job| job.kind == "test.broken")
+        .expect("failed job")
+        .id;
+    let forged = admin
+        .post(&format!("/nl/admin/jobs/{id}/retry"), &[("csrf", "wrong")])
+        .await;
+    assert_eq!(forged.status, 403);
+    let retried = admin
+        .post(&format!("/nl/admin/jobs/{id}/retry"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(retried.status, 303);
+    assert_eq!(retried.location.as_deref(), Some("/nl/admin/jobs"));
+    let job = jobs::overview(&app.state.db)
+        .await
+        .expect("overview")
+        .into_iter()
+        .find(|job| job.id == id)
+        .expect("job");
+    assert_eq!(job.status, "pending");
+    let again = admin
+        .post(&format!("/nl/admin/jobs/{id}/retry"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(again.status, 404, "only a failed job can be tried again");
+    let audit = radix::core::audit::list(
+        &app.state.db,
+        &radix::core::audit::AuditFilter {
+            action_prefix: Some("admin.job.retry".into()),
+            limit: 5,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("audit");
+    assert_eq!(audit.len(), 1);
+    let municipal_page = {
+        let (mut member, _) =
+            crate::identity::signed_in(&app, Role::Municipal, "member@radix.test", &["44021"])
+                .await;
+        member.get("/nl/admin/jobs").await.status
+    };
+    assert_eq!(municipal_page, 403);
 }
