@@ -227,6 +227,7 @@ function signedInPagesFor(lang) {
     { name: 'admin accounts', path: `/${lang}/admin/accounts`, status: 200, expectSelector: 'nav.admin-nav' },
     { name: 'admin audit', path: `/${lang}/admin/audit`, status: 200, expectSelector: 'nav.admin-nav' },
     { name: 'admin outbox', path: `/${lang}/admin/outbox`, status: 200, expectSelector: 'nav.admin-nav' },
+    { name: 'admin jobs', path: `/${lang}/admin/jobs`, status: 200, expectSelector: 'nav.admin-nav' },
   ];
 }
 
