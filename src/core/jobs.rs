@@ -379,14 +379,15 @@ impl<S: Clone + Send + Sync + 'static> Runner<S> {
         self.specs.iter().map(|spec| spec.kind).collect()
     }
 
-    /// Makes sure every recurring job has its row, due no later than one period from now
-    /// (a shorter period in the configuration takes effect at once).
+    /// Makes sure every recurring job has its row and makes it due now: an instance that
+    /// starts runs each recurring job once (as the loops it replaces did), so a reminder due
+    /// today is not held back by the schedule of an instance that stopped.
     pub async fn prepare(&self) -> Result<(), DbError> {
         let now = self.clock.now();
         for spec in &self.specs {
-            let Schedule::Every(period) = spec.schedule else {
+            if spec.schedule == Schedule::OnDemand {
                 continue;
-            };
+            }
             let mut tx = self.db.begin().await?;
             enqueue(
                 &mut tx,
@@ -397,14 +398,14 @@ impl<S: Clone + Send + Sync + 'static> Runner<S> {
                 now,
             )
             .await?;
-            let pull_in = Query::update()
+            let due_now = Query::update()
                 .table(Job::Table)
-                .value(Job::RunAt, now + period)
+                .value(Job::RunAt, now)
                 .and_where(Expr::col(Job::Kind).eq(spec.kind))
                 .and_where(Expr::col(Job::Key).eq(RECURRING))
-                .and_where(Expr::col(Job::RunAt).gt(now + period))
+                .and_where(Expr::col(Job::RunAt).gt(now))
                 .to_owned();
-            tx.execute(&pull_in).await?;
+            tx.execute(&due_now).await?;
             tx.commit().await?;
         }
         Ok(())

@@ -335,6 +335,15 @@ async fn every_capability_job_is_registered_and_runs_cleanly() {
             job.last_error
         );
     }
+    assert_eq!(
+        runner.run_due(state).await.expect("run"),
+        0,
+        "not due again yet"
+    );
+    // A restarted instance runs each recurring job once at its start, as the loops did: a
+    // follow-up reminder due today is sent after a restart, not one period later.
+    runner.prepare().await.expect("prepare again");
+    assert_eq!(runner.run_due(state).await.expect("run"), kinds.len());
 }
 
 #[tokio::test]
