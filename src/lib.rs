@@ -101,8 +101,8 @@ pub struct StateInner {
     pub support_files: support::file::FileCache,
     /// The main navigation, from the capabilities.
     pub navigation: Vec<NavEntry>,
-    /// The OpenAPI document, from the capabilities.
-    pub openapi: Arc<serde_json::Value>,
+    /// The OpenAPI document from the capabilities, serialised once.
+    pub openapi: bytes::Bytes,
     /// What each capability holds about people (export and erasure).
     pub personal_data: Vec<PersonalData>,
 }
@@ -240,6 +240,8 @@ pub struct StartOptions {
     pub migrate: bool,
     pub demo: bool,
     pub pool: PoolSettings,
+    /// The clock of the instance (a fixed one in tests).
+    pub clock: core::clock::Clock,
 }
 
 impl Default for StartOptions {
@@ -248,6 +250,7 @@ impl Default for StartOptions {
             migrate: true,
             demo: false,
             pool: PoolSettings::default(),
+            clock: core::clock::Clock::system(),
         }
     }
 }
@@ -266,7 +269,7 @@ impl App {
             })?;
         }
         let db = Db::connect(&config.database_url, &options.pool).await?;
-        let clock = core::clock::Clock::system();
+        let clock = options.clock;
         if options.migrate {
             db.migrate().await?;
         } else if db.pending_migrations().await? > 0 {
@@ -284,11 +287,15 @@ impl App {
         if options.demo {
             demo::load(&db, &I18n::load()?, clock.now()).await?;
         }
-        Self::state(config, db).await
+        Self::state(config, db, clock).await
     }
 
     /// Builds the state for an already prepared database.
-    pub async fn state(config: Config, db: Db) -> anyhow::Result<AppState> {
+    pub async fn state(
+        config: Config,
+        db: Db,
+        clock: core::clock::Clock,
+    ) -> anyhow::Result<AppState> {
         let i18n = Arc::new(I18n::load()?);
         let assets = Arc::new(Assets::load());
         let templates = core::web::template_environment(i18n.clone(), assets.clone())?;
@@ -314,7 +321,7 @@ impl App {
             templates,
             assets,
             metrics: Metrics::new(),
-            clock: core::clock::Clock::system(),
+            clock,
             geography: RwLock::new(Arc::new(geography)),
             registry: RwLock::new(Arc::new(registry)),
             content: RwLock::new(Arc::new(content)),
@@ -326,7 +333,7 @@ impl App {
             support_team: support::team::TeamCache::default(),
             support_files: support::file::FileCache::default(),
             navigation: core::capability::navigation(&capabilities),
-            openapi: Arc::new(core::capability::openapi_document(&capabilities)),
+            openapi: serde_json::to_vec(&core::capability::openapi_document(&capabilities))?.into(),
             personal_data: capabilities
                 .iter()
                 .filter_map(|c| c.personal_data)

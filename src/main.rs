@@ -259,6 +259,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     migrate,
                     demo,
                     pool: PoolSettings::default(),
+                    ..StartOptions::default()
                 },
             )
             .await?;

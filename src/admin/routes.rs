@@ -224,15 +224,7 @@ pub async fn invite(
         role,
         municipalities,
     };
-    match service::invite(
-        &crate::identity::context(&state),
-        &user,
-        &ip,
-        &input,
-        &known,
-    )
-    .await
-    {
+    match service::invite(&state.context(), &user, &ip, &input, &known).await {
         Ok(_) => Ok(
             Redirect::to(&format!("/{}/admin/accounts?done=invited", lang.code())).into_response(),
         ),
@@ -256,13 +248,7 @@ pub async fn deactivate(
     let lang = lang_from_path(&lang)?;
     csrf::require_session_token(&form.csrf, &user)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    match service::deactivate(
-        &crate::identity::context(&state),
-        &Actor::user(user.user_id, &ip),
-        id,
-    )
-    .await
-    {
+    match service::deactivate(&state.context(), &Actor::user(user.user_id, &ip), id).await {
         Ok(()) => Ok(Redirect::to(&format!("/{}/admin/accounts", lang.code())).into_response()),
         Err(error) => account_action_refused(&state, lang, &user, None, error).await,
     }
@@ -639,7 +625,7 @@ pub async fn decide_access_request(
             .is_some_and(|m| m.is_valid_on(today))
     };
     match service::decide_access_request(
-        &crate::identity::context(&state),
+        &state.context(),
         &user,
         &ip,
         id,
@@ -723,7 +709,7 @@ pub async fn change_role(
         )
         .await;
     };
-    match service::change_role(&crate::identity::context(&state), &user, &ip, id, role).await {
+    match service::change_role(&state.context(), &user, &ip, id, role).await {
         Ok(()) => {
             let notice = state.i18n.t(lang, "admin-role-changed");
             accounts_page(
@@ -772,16 +758,7 @@ pub async fn set_portfolio(
         crate::geo::Region::from_code(code).is_some()
             || geography.provinces().iter().any(|p| p.code == code)
     };
-    match service::set_portfolio(
-        &crate::identity::context(&state),
-        &user,
-        &ip,
-        id,
-        &areas,
-        &known,
-    )
-    .await
-    {
+    match service::set_portfolio(&state.context(), &user, &ip, id, &areas, &known).await {
         Ok(()) => {
             let notice = state.i18n.t(lang, "admin-portfolio-saved");
             accounts_page(

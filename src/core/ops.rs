@@ -171,7 +171,7 @@ pub fn merge_openapi(document: &mut serde_json::Value, part: serde_json::Value) 
 }
 
 async fn openapi(State(state): State<AppState>) -> Response {
-    let mut response = Json(state.openapi.as_ref().clone()).into_response();
+    let mut response = state.openapi.clone().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),

@@ -21,7 +21,7 @@ use crate::core::auth::policy::{RoutePolicy, route};
 use crate::core::capability::Capability;
 use crate::core::jobs::{JobResult, JobRun, JobSpec};
 
-pub(crate) use routes::{context, resolve_municipalities};
+pub(crate) use routes::resolve_municipalities;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::service::{self, Context, IdentityError, SecondFactorStep};
+use super::service::{self, IdentityError, SecondFactorStep};
 use crate::AppState;
 use crate::core::auth::csrf;
 use crate::core::auth::policy::{ClientIp, CurrentUser};
@@ -15,10 +15,6 @@ use crate::core::auth::session;
 use crate::core::error::AppError;
 use crate::core::i18n::{Lang, format_date};
 use crate::core::web::{PageMeta, lang_from_path, render, render_with_status};
-
-pub(crate) fn context(state: &AppState) -> Context<'_> {
-    state.context()
-}
 
 fn user_agent(headers: &HeaderMap) -> String {
     headers
@@ -167,7 +163,7 @@ pub async fn sign_in_submit(
     }
     let next = safe_next(Some(&form.next), lang);
     let email = form.email.chars().take(254).collect::<String>();
-    let ctx = context(&state);
+    let ctx = state.context();
     match service::sign_in(&ctx, &email, &form.password, &ip, &user_agent(&headers)).await {
         Ok(signed_in) => {
             let cookie = Some(session::cookie(&signed_in.cookie_value));
@@ -249,7 +245,7 @@ pub async fn second_factor_submit(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     csrf::require_session_token(&form.csrf, &user)?;
-    let ctx = context(&state);
+    let ctx = state.context();
     match service::verify_second_factor(&ctx, &user, &form.code, &ip, &user_agent(&headers)).await {
         Ok(cookie) => Ok(see_other(
             &format!("/{}/account", lang.code()),
@@ -297,7 +293,7 @@ async fn enrol_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let enrolment = service::start_enrolment(&context(state), user)
+    let enrolment = service::start_enrolment(&state.context(), user)
         .await
         .map_err(AppError::internal)?;
     Ok(render_with_status(
@@ -331,7 +327,7 @@ pub async fn enrol_submit(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     csrf::require_session_token(&form.csrf, &user)?;
-    let ctx = context(&state);
+    let ctx = state.context();
     match service::confirm_enrolment(&ctx, &user, &form.code, &ip, &user_agent(&headers)).await {
         Ok((cookie, codes)) => {
             // The page belongs to the new, fully signed-in session: its header links and
@@ -383,7 +379,7 @@ pub async fn sign_out(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     csrf::require_session_token(&form.csrf, &user)?;
-    service::sign_out(&context(&state), &user, &ip)
+    service::sign_out(&state.context(), &user, &ip)
         .await
         .map_err(AppError::internal)?;
     Ok(see_other(
@@ -501,7 +497,7 @@ pub async fn update_profile(
         )
         .await;
     };
-    match service::update_profile(&context(&state), &user, &ip, &form.display_name, language).await
+    match service::update_profile(&state.context(), &user, &ip, &form.display_name, language).await
     {
         Ok(()) => Ok(see_other(
             &format!("/{}/account?saved=profile", lang.code()),
@@ -543,7 +539,7 @@ pub async fn change_password(
     let lang = lang_from_path(&lang)?;
     csrf::require_session_token(&form.csrf, &user)?;
     match service::change_password(
-        &context(&state),
+        &state.context(),
         &user,
         &ip,
         &form.current_password,
@@ -580,7 +576,7 @@ pub async fn end_other_sessions(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     csrf::require_session_token(&form.csrf, &user)?;
-    service::end_other_sessions(&context(&state), &user, &ip)
+    service::end_other_sessions(&state.context(), &user, &ip)
         .await
         .map_err(AppError::internal)?;
     Ok(see_other(
@@ -596,7 +592,7 @@ pub async fn export(
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
     lang_from_path(&lang)?;
-    let data = service::export_personal_data(&context(&state), &user, &ip, &state.personal_data)
+    let data = service::export_personal_data(&state.context(), &user, &ip, &state.personal_data)
         .await
         .map_err(AppError::internal)?;
     let body = serde_json::to_string_pretty(&data).map_err(AppError::internal)?;
@@ -622,7 +618,7 @@ pub async fn request_deletion(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     csrf::require_session_token(&form.csrf, &user)?;
-    service::request_deletion(&context(&state), &user, &ip)
+    service::request_deletion(&state.context(), &user, &ip)
         .await
         .map_err(AppError::internal)?;
     Ok(see_other(
@@ -668,7 +664,7 @@ pub async fn reset_request_submit(
     if !csrf::verify_anonymous(&headers, &form.csrf) {
         return Ok(refuse_forgery());
     }
-    service::request_password_reset(&context(&state), &form.email, &ip)
+    service::request_password_reset(&state.context(), &form.email, &ip)
         .await
         .map_err(AppError::internal)?;
     Ok(render(
@@ -747,7 +743,7 @@ async fn token_form(
     kind: TokenPage,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    match service::account_for_token(&context(&state), &token, purpose_of(kind)).await {
+    match service::account_for_token(&state.context(), &token, purpose_of(kind)).await {
         Ok(account) => Ok(token_page(
             &state,
             &headers,
@@ -788,7 +784,7 @@ async fn token_submit(
     if !csrf::verify_anonymous(&headers, &form.csrf) {
         return Ok(refuse_forgery());
     }
-    let ctx = context(&state);
+    let ctx = state.context();
     match service::set_password_with_token(&ctx, &token, purpose_of(kind), &form.new_password, &ip)
         .await
     {
@@ -1018,7 +1014,7 @@ pub async fn request_access_submit(
         ));
     }
     if errors.is_empty() {
-        match service::request_access(&context(&state), &input, &ip).await {
+        match service::request_access(&state.context(), &input, &ip).await {
             Ok(Ok(())) => {
                 return Ok(access_page(
                     &state,

@@ -1135,7 +1135,8 @@ pub async fn export_personal_data(
         "sessions": sessions.iter().map(|s| json!({ "created_at": s.created_at, "last_seen_at": s.last_seen_at, "ip": s.ip, "user_agent": s.user_agent })).collect::<Vec<_>>(),
         "activity": activity.iter().map(|a| json!({ "at": a.occurred_at, "action": a.action, "ip": a.ip })).collect::<Vec<_>>(),
         "events_about_the_account": about.iter().map(|a| json!({ "at": a.occurred_at, "action": a.action, "by": a.actor_label, "ip": a.ip })).collect::<Vec<_>>(),
-        "emails": emails.iter().map(|m| json!({ "created_at": m.created_at, "subject": m.subject, "status": m.status, "text": m.body_text })).collect::<Vec<_>>(),    });
+        "emails": emails.iter().map(|m| json!({ "created_at": m.created_at, "subject": m.subject, "status": m.status, "text": m.body_text })).collect::<Vec<_>>(),
+    });
     if let Some(object) = export.as_object_mut() {
         object.extend(sections);
     }

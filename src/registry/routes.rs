@@ -405,7 +405,7 @@ pub async fn start_declaration(
         DeclarationPayload::from_registry(&registry, &geography, &form.nis, state.clock.today());
     let actor = actor_of(&user, &ip);
     let id = service::create_declaration(
-        &crate::identity::context(&state),
+        &state.context(),
         &Author {
             actor: &actor,
             user_id: Some(user.user_id),
@@ -565,7 +565,7 @@ pub async fn declaration_submit(
     if problems.is_empty() {
         let actor = actor_of(&user, &ip);
         let result = service::update_declaration(
-            &crate::identity::context(&state),
+            &state.context(),
             &Author {
                 actor: &actor,
                 user_id: Some(user.user_id),
@@ -798,7 +798,7 @@ pub async fn survey_submit(
             language: lang,
             survey_invitation_id: Some(invitation.id),
         };
-        let ctx = crate::identity::context(&state);
+        let ctx = state.context();
         let geography = state.geography();
         let result = match &open {
             Some(declaration) => {
@@ -1058,7 +1058,7 @@ pub async fn review_submit(
     };
     let actor = actor_of(&user, &ip);
     let result = service::decide(
-        &crate::identity::context(&state),
+        &state.context(),
         &reviewer(&user, &actor),
         &state.registry(),
         &state.geography(),
@@ -1233,7 +1233,7 @@ pub async fn record_observation(
         error = error.or_else(|| fail("registry-error-personal-data"));
     }
     let actor = actor_of(&user, &ip);
-    let ctx = crate::identity::context(&state);
+    let ctx = state.context();
     // "No LIVC-R" and "unknown" have no cell: a cell still selected in the form is ignored.
     let without_cell = matches!(status, Some(Observed::None | Observed::Unknown));
     let mut cell_id: Option<i64> = match form.get("cell") {
@@ -1403,13 +1403,7 @@ pub async fn create_cell(
     let form = FormData::parse(&body);
     csrf::require_session_token(form.get("csrf"), &user)?;
     let actor = actor_of(&user, &ip);
-    match service::create_cell(
-        &crate::identity::context(&state),
-        &reviewer(&user, &actor),
-        form.get("name"),
-    )
-    .await
-    {
+    match service::create_cell(&state.context(), &reviewer(&user, &actor), form.get("name")).await {
         Ok(id) => {
             state.reload_registry().await.map_err(AppError::internal)?;
             Ok(Redirect::to(&format!("/{}/registry/cells/{id}", lang.code())).into_response())
@@ -1525,7 +1519,7 @@ pub async fn cell_submit(
     if problems.is_empty() {
         let actor = actor_of(&user, &ip);
         match service::update_cell(
-            &crate::identity::context(&state),
+            &state.context(),
             &reviewer(&user, &actor),
             &state.registry(),
             &state.geography(),
@@ -1652,7 +1646,7 @@ pub async fn merger_submit(
     let cell_id = form.get("cell").parse::<i64>().ok();
     let actor = actor_of(&user, &ip);
     match service::confirm_merger(
-        &crate::identity::context(&state),
+        &state.context(),
         &reviewer(&user, &actor),
         &state.registry(),
         &state.geography(),
@@ -1766,7 +1760,7 @@ pub async fn snapshot_submit(
     };
     let actor = actor_of(&user, &ip);
     match service::publish_snapshot(
-        &crate::identity::context(&state),
+        &state.context(),
         &reviewer(&user, &actor),
         &state.registry(),
         &state.geography(),
@@ -1875,7 +1869,7 @@ pub async fn survey_launch(
     };
     let actor = actor_of(&user, &ip);
     match service::launch_survey(
-        &crate::identity::context(&state),
+        &state.context(),
         &reviewer(&user, &actor),
         &state.registry(),
         &state.geography(),
@@ -2025,7 +2019,7 @@ pub async fn survey_action(
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
     let actor = actor_of(&user, &ip);
-    let ctx = crate::identity::context(&state);
+    let ctx = state.context();
     let result = match form.get("action") {
         "remind" => {
             service::remind_survey(&ctx, &reviewer(&user, &actor), &state.geography(), &survey)

@@ -234,7 +234,7 @@ async fn meeting_form_page(
         let current = format!("{}:{}", meeting.place_kind, meeting.place_code);
         if meeting.place_kind != "online" && !places.iter().any(|(v, _)| *v == current) {
             let label = meetings::place_words(
-                &crate::identity::context(state),
+                &state.context(),
                 &geography,
                 lang,
                 &meeting.place_kind,
@@ -385,7 +385,7 @@ pub async fn plan_submit(
     };
     let actor = Actor::user(user.user_id, &ip);
     match meetings::plan(
-        &crate::identity::context(&state),
+        &state.context(),
         &actor,
         user.user_id,
         &state.geography(),
@@ -456,7 +456,7 @@ async fn meeting_page(
         .map_err(AppError::internal)?;
     let geography = state.geography();
     let place = meetings::place_words(
-        &crate::identity::context(state),
+        &state.context(),
         &geography,
         lang,
         &meeting.place_kind,
@@ -564,7 +564,7 @@ pub async fn meeting_submit(
             other => AppError::internal(other),
         })?;
     let actor = Actor::user(user.user_id, &ip);
-    let ctx = crate::identity::context(&state);
+    let ctx = state.context();
     let result = match get(&form, "action") {
         "report" => {
             let participants: Vec<Participant> = (0..20)
@@ -772,7 +772,7 @@ pub async fn change_submit(
         .await;
     };
     match meetings::change(
-        &crate::identity::context(&state),
+        &state.context(),
         &Actor::user(user.user_id, &ip),
         &state.geography(),
         meeting.id,
@@ -886,7 +886,7 @@ pub async fn cancel_submit(
     let meeting = meeting_for(&state, &id).await?;
     let reason = get(&form, "reason");
     match meetings::cancel(
-        &crate::identity::context(&state),
+        &state.context(),
         &Actor::user(user.user_id, &ip),
         user.user_id,
         &state.geography(),
@@ -958,7 +958,7 @@ pub async fn calendar_submit(
     let lang = lang_from_path(&lang)?;
     csrf::require_session_token(form.get("csrf").map(String::as_str).unwrap_or(""), &user)?;
     let token = meetings::new_calendar_token(
-        &crate::identity::context(&state),
+        &state.context(),
         &Actor::user(user.user_id, &ip),
         user.user_id,
     )
@@ -987,14 +987,9 @@ pub async fn calendar_submit(
 }
 
 async fn feed_response(state: &AppState, token: &str, team: bool) -> Result<Response, AppError> {
-    match meetings::feed(
-        &crate::identity::context(state),
-        &state.geography(),
-        token,
-        team,
-    )
-    .await
-    .map_err(AppError::internal)?
+    match meetings::feed(&state.context(), &state.geography(), token, team)
+        .await
+        .map_err(AppError::internal)?
     {
         Some(body) => {
             let mut response = Response::new(axum::body::Body::from(body));

@@ -321,7 +321,7 @@ pub async fn request_submit(
         },
     };
     let result = service::submit(
-        &crate::identity::context(&state),
+        &state.context(),
         &state.geography(),
         requester,
         NewRequest {
@@ -437,7 +437,7 @@ pub async fn confirm_submit(
     if !csrf::verify_anonymous(&headers, &form.csrf) {
         return Err(AppError::Forbidden { key: "error-csrf" });
     }
-    match service::confirm(&crate::identity::context(&state), &token, &ip).await {
+    match service::confirm(&state.context(), &token, &ip).await {
         Ok(_) => Ok(message_page(
             &state,
             lang,
@@ -597,7 +597,7 @@ async fn requester_action(
     who: &Acting<'_>,
     pairs: &[(String, String)],
 ) -> Result<(Option<String>, Option<String>, StatusCode), AppError> {
-    let ctx = crate::identity::context(state);
+    let ctx = state.context();
     let result = match value(pairs, "action") {
         "withdraw" => service::act(&ctx, who, req, Action::Withdraw, Details::default())
             .await
@@ -898,7 +898,7 @@ pub async fn team(
             }
         })
         .collect();
-    let ctx = crate::identity::context(&state);
+    let ctx = state.context();
     let upcoming_meetings = &personal.upcoming;
     // One more than shown tells whether the calendar holds more.
     let more_meetings = upcoming_meetings.len() as u64 > SHOWN;
@@ -1164,7 +1164,7 @@ pub async fn detail_submit(
         label: &user.display_name,
         staff: true,
     };
-    let ctx = crate::identity::context(&state);
+    let ctx = state.context();
     let text = value(&pairs, "text");
     let result: Result<&str, SupportError> = match value(&pairs, "action") {
         "message" => service::post_message(&ctx, &who, &req, value(&pairs, "body"), false)

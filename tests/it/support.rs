@@ -132,6 +132,7 @@ impl TestApp {
                 migrate: true,
                 demo,
                 pool: database.pool.clone(),
+                ..StartOptions::default()
             },
         )
         .await
