@@ -401,6 +401,10 @@ pub async fn jobs(
             minijinja::context! {
                 id => job.id,
                 kind => job.kind,
+                label => {
+                    let key = format!("admin-job-{}", job.kind.replace('.', "-"));
+                    state.i18n.has(lang, &key).then(|| state.i18n.t(lang, &key))
+                },
                 key => (!recurring).then(|| job.job_key.clone()),
                 status => state.i18n.t(lang, match job.status.as_str() {
                     "failed" => "admin-jobs-status-failed",
