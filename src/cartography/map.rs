@@ -1907,7 +1907,8 @@ mod tests {
     use std::collections::HashSet;
     use std::time::Instant;
 
-    const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data");
+    /// The project's own data: open-licence boundaries and the reference geography.
+    const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
 
     fn text<'a>(legend: &'a [LegendEntry<'a>]) -> MapText<'a> {
         MapText {
@@ -2360,61 +2361,87 @@ mod tests {
         best.1
     }
 
-    /// Police zones with several members stand in for joint cells in the test data.
-    fn joint_zones(file: &str) -> HashMap<String, (i64, String)> {
-        let mut out = HashMap::new();
-        let Ok(csv) = std::fs::read_to_string(format!("{DATA}/{file}")) else {
-            return out;
-        };
-        for (row, line) in csv.lines().skip(1).enumerate() {
+    /// Police zones with several members on `day` stand in for joint cells in the test data
+    /// (every third such zone).
+    fn joint_zones(day: &str) -> HashMap<String, (i64, String)> {
+        let csv = std::fs::read_to_string(format!("{DATA}/geo/police_zone_members.csv")).unwrap();
+        let mut zones: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for line in csv.lines().skip(1) {
             let f: Vec<&str> = line.split(',').collect();
-            let members: Vec<&str> = f[4].split(';').collect();
-            if members.len() >= 2 && row % 3 == 0 {
+            let valid = f[2] <= day && (f[3].is_empty() || f[3] > day);
+            if valid {
+                zones
+                    .entry(f[0].to_string())
+                    .or_default()
+                    .push(f[1].to_string());
+            }
+        }
+        let mut out = HashMap::new();
+        for (row, (zone, members)) in zones.iter().filter(|(_, m)| m.len() >= 2).enumerate() {
+            if row % 3 == 0 {
                 for m in members {
-                    out.insert(m.to_string(), (1_000_000 + row as i64, f[1].to_string()));
+                    out.insert(m.clone(), (1_000_000 + row as i64, format!("Zone {zone}")));
                 }
             }
         }
         out
     }
 
-    fn load(year: &str, zones_file: &str) -> Option<Vec<Owned>> {
-        let text = std::fs::read_to_string(format!("{DATA}/boundaries-{year}.geojson")).ok()?;
+    /// (Dutch name, province, region) by NIS code, from the reference geography.
+    fn names() -> HashMap<String, (String, String, String)> {
+        let csv = std::fs::read_to_string(format!("{DATA}/geo/municipalities.csv")).unwrap();
+        csv.lines()
+            .skip(1)
+            .map(|line| {
+                let f: Vec<&str> = line.split(',').collect();
+                (
+                    f[0].to_string(),
+                    (f[1].to_string(), f[5].to_string(), f[6].to_string()),
+                )
+            })
+            .collect()
+    }
+
+    /// The municipalities of `year` with their open-licence boundaries (they are part of
+    /// the repository, so a missing file fails the test instead of skipping it).
+    fn load(year: &str, day: &str) -> Vec<Owned> {
+        let text =
+            std::fs::read_to_string(format!("{DATA}/boundaries/municipalities-{year}.geojson"))
+                .unwrap();
+        let names = names();
         let fc: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let zones = joint_zones(zones_file);
+        let zones = joint_zones(day);
         let features = fc["features"].as_array().unwrap();
-        Some(
-            features
-                .iter()
-                .map(|f| {
-                    let p = &f["properties"];
-                    let nis = p["nis"].as_str().unwrap().to_string();
-                    let name = p["name_nl"].as_str().unwrap().to_string();
-                    let n: u64 = nis.parse().unwrap();
-                    let (status, cell_id, cell_name) = match zones.get(&nis) {
-                        Some((id, zone)) => (MapStatus::Joint, Some(*id), Some(zone.clone())),
-                        None => match n % 10 {
-                            0..=4 => (MapStatus::Own, Some(n as i64), Some(name.clone())),
-                            5 | 6 => (MapStatus::Preparation, None, None),
-                            7 | 8 => (MapStatus::None, None, None),
-                            _ => (MapStatus::Unknown, None, None),
-                        },
-                    };
-                    Owned {
-                        href: format!("/nl/municipalities/{nis}"),
-                        nis,
-                        name,
-                        province: p["province_nis"].as_str().unwrap_or("").to_string(),
-                        region: p["region"].as_str().unwrap().to_string(),
-                        centroid: centroid(&f["geometry"]),
-                        geometry: serde_json::to_string(&f["geometry"]).unwrap(),
-                        status,
-                        cell_id,
-                        cell_name,
-                    }
-                })
-                .collect(),
-        )
+        features
+            .iter()
+            .map(|f| {
+                let p = &f["properties"];
+                let nis = p["nis"].as_str().unwrap().to_string();
+                let (name, province, region) = names[&nis].clone();
+                let n: u64 = nis.parse().unwrap();
+                let (status, cell_id, cell_name) = match zones.get(&nis) {
+                    Some((id, zone)) => (MapStatus::Joint, Some(*id), Some(zone.clone())),
+                    None => match n % 10 {
+                        0..=4 => (MapStatus::Own, Some(n as i64), Some(name.clone())),
+                        5 | 6 => (MapStatus::Preparation, None, None),
+                        7 | 8 => (MapStatus::None, None, None),
+                        _ => (MapStatus::Unknown, None, None),
+                    },
+                };
+                Owned {
+                    href: format!("/nl/municipalities/{nis}"),
+                    nis,
+                    name,
+                    province,
+                    region,
+                    centroid: centroid(&f["geometry"]),
+                    geometry: serde_json::to_string(&f["geometry"]).unwrap(),
+                    status,
+                    cell_id,
+                    cell_name,
+                }
+            })
+            .collect()
     }
 
     fn views(owned: &[Owned]) -> Vec<MapArea<'_>> {
@@ -2470,11 +2497,8 @@ mod tests {
         assert!(mean(&order[..k]) > mean(&order[order.len() - k..]) + 1.0);
     }
 
-    fn check_real_tiles(year: &str, zones: &str, expected: usize) {
-        let Some(owned) = load(year, zones) else {
-            eprintln!("{DATA}/boundaries-{year}.geojson missing, skipped");
-            return;
-        };
+    fn check_real_tiles(year: &str, day: &str, expected: usize) {
+        let owned = load(year, day);
         let areas = views(&owned);
         assert_eq!(areas.len(), expected);
         let start = Instant::now();
@@ -2521,20 +2545,17 @@ mod tests {
 
     #[test]
     fn real_tiles_2025() {
-        check_real_tiles("2025", "police-zones.csv", 565);
+        check_real_tiles("2025", "2025-06-01", 565);
     }
 
     #[test]
     fn real_tiles_2019() {
-        check_real_tiles("2019", "police-zones-2020.csv", 581);
+        check_real_tiles("2019", "2019-06-01", 581);
     }
 
     #[test]
     fn real_geo_2025() {
-        let Some(owned) = load("2025", "police-zones.csv") else {
-            eprintln!("boundaries-2025.geojson missing, skipped");
-            return;
-        };
+        let owned = load("2025", "2025-06-01");
         let areas = views(&owned);
         let legend = legend_for(&areas);
         let start = Instant::now();
@@ -2578,9 +2599,7 @@ mod tests {
 
     #[test]
     fn real_geo_2019() {
-        let Some(owned) = load("2019", "police-zones-2020.csv") else {
-            return;
-        };
+        let owned = load("2019", "2019-06-01");
         let areas = views(&owned);
         let legend = legend_for(&areas);
         let geo = geo_map_detailed(&areas, &text(&legend), "geo");
