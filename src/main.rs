@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use radix::core::config::{Config, FileConfig, LogFormat, Overrides};
 use radix::core::db::{Db, PoolSettings};
+use radix::geo::GeoState;
 use radix::{App, StartOptions};
 
 // Rendering a page allocates and frees many small strings and values from several threads;
@@ -288,9 +289,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if state.demo_loaded() {
                 println!(
                     "Demonstration data loaded. Fictitious accounts (password: {}):",
-                    radix::demo::DEMO_PASSWORD
+                    radix::identity::demo::DEMO_PASSWORD
                 );
-                for (email, _, _, role, _) in radix::demo::DEMO_ACCOUNTS {
+                for (email, _, _, role, _) in radix::identity::demo::DEMO_ACCOUNTS {
                     println!("  {:<32} {}", email, role.code());
                 }
                 println!("  Staff accounts set up their second factor at first sign-in.");
@@ -336,7 +337,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 registry.observation_count()
             );
             if support_requests > 0 {
-                let (requests, messages, meetings) = radix::support::service::seed_load(
+                let (requests, messages, meetings) = radix::support::demo::seed_load(
                     &state.db,
                     &geography,
                     support_requests,
@@ -475,7 +476,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             let geography = radix::geo::service::load_geography(&db).await?;
-            let report = radix::geo::service::import_boundaries(
+            let report = radix::geo::boundaries::import_boundaries(
                 &db,
                 &geography,
                 &file,

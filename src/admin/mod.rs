@@ -6,8 +6,14 @@ mod routes;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::AppState;
-use crate::core::auth::Permission;
+use crate::core::auth::{ADMINISTRATORS, Permission};
+use crate::core::state::AppState;
+use crate::identity::{INVITE_MUNICIPAL_CONTACTS, MANAGE_ACCOUNTS, REVIEW_ACCESS_REQUESTS};
+
+/// Read the audit trail and export it.
+pub const READ_AUDIT_LOG: Permission = Permission::new("read-audit-log", ADMINISTRATORS);
+/// Read the email outbox and the background jobs.
+pub const READ_OUTBOX: Permission = Permission::new("read-outbox", ADMINISTRATORS);
 use crate::core::auth::policy::Access;
 use crate::core::auth::policy::{RoutePolicy, route};
 use crate::core::capability::Capability;
@@ -51,67 +57,63 @@ pub const ROUTES: &[RoutePolicy] = &[
     route(
         "GET",
         "/{lang}/admin/accounts",
-        Access::Permission(Permission::InviteMunicipalContacts),
+        Access::Permission(INVITE_MUNICIPAL_CONTACTS),
     ),
     route(
         "POST",
         "/{lang}/admin/accounts",
-        Access::Permission(Permission::InviteMunicipalContacts),
+        Access::Permission(INVITE_MUNICIPAL_CONTACTS),
     ),
     route(
         "POST",
         "/{lang}/admin/accounts/{id}/deactivate",
-        Access::Permission(Permission::ManageAccounts),
+        Access::Permission(MANAGE_ACCOUNTS),
     ),
     route(
         "POST",
         "/{lang}/admin/accounts/{id}/role",
-        Access::Permission(Permission::ManageAccounts),
+        Access::Permission(MANAGE_ACCOUNTS),
     ),
     route(
         "POST",
         "/{lang}/admin/accounts/{id}/portfolio",
-        Access::Permission(Permission::ManageAccounts),
+        Access::Permission(MANAGE_ACCOUNTS),
     ),
     route(
         "GET",
         "/{lang}/admin/access-requests",
-        Access::Permission(Permission::ReviewAccessRequests),
+        Access::Permission(REVIEW_ACCESS_REQUESTS),
     ),
     route(
         "POST",
         "/{lang}/admin/access-requests/{id}",
-        Access::Permission(Permission::ReviewAccessRequests),
+        Access::Permission(REVIEW_ACCESS_REQUESTS),
     ),
     route(
         "GET",
         "/{lang}/admin/audit",
-        Access::Permission(Permission::ReadAuditLog),
+        Access::Permission(READ_AUDIT_LOG),
     ),
     route(
         "GET",
         "/{lang}/admin/audit.csv",
-        Access::Permission(Permission::ReadAuditLog),
+        Access::Permission(READ_AUDIT_LOG),
     ),
-    route(
-        "GET",
-        "/{lang}/admin/jobs",
-        Access::Permission(Permission::ReadOutbox),
-    ),
+    route("GET", "/{lang}/admin/jobs", Access::Permission(READ_OUTBOX)),
     route(
         "POST",
         "/{lang}/admin/jobs/{id}/retry",
-        Access::Permission(Permission::ReadOutbox),
+        Access::Permission(READ_OUTBOX),
     ),
     route(
         "GET",
         "/{lang}/admin/outbox",
-        Access::Permission(Permission::ReadOutbox),
+        Access::Permission(READ_OUTBOX),
     ),
     route(
         "GET",
         "/{lang}/admin/outbox/{id}",
-        Access::Permission(Permission::ReadOutbox),
+        Access::Permission(READ_OUTBOX),
     ),
 ];
 

@@ -7,14 +7,15 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::AppState;
 use crate::core::audit::{self, Actor, AuditFilter};
 use crate::core::auth::policy::{ClientIp, CurrentUser};
-use crate::core::auth::{Permission, Role, csrf};
+use crate::core::auth::{Role, csrf};
 use crate::core::email;
 use crate::core::error::AppError;
 use crate::core::i18n::{Lang, format_date};
+use crate::core::state::AppState;
 use crate::core::web::{PageMeta, lang_from_path, render, render_with_status};
+use crate::geo::GeoState;
 use crate::identity::service::{self, IdentityError, NewAccount};
 
 fn meta(state: &AppState, lang: Lang, title_key: &str, path: &str) -> PageMeta {
@@ -64,7 +65,7 @@ async fn accounts_page(
     let accounts = service::list_accounts(&state.db)
         .await
         .map_err(AppError::internal)?;
-    let can_manage = Permission::ManageAccounts.granted_to(user.role);
+    let can_manage = crate::identity::MANAGE_ACCOUNTS.granted_to(user.role);
     let rows: Vec<minijinja::Value> = accounts
         .iter()
         .map(|a| {

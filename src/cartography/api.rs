@@ -9,10 +9,12 @@ use serde::Serialize;
 
 use super::render;
 use super::view::{self, MapParams, MapQuery};
-use crate::AppState;
 use crate::core::error::AppError;
 use crate::core::i18n::Lang;
+use crate::core::state::AppState;
+use crate::geo::GeoState;
 use crate::geo::Geography;
+use crate::registry::RegistryState;
 use crate::registry::domain::{Picture, Registry, Summary};
 
 /// The API refuses what the pages merely explain: a bad parameter is a 400 with its code.
@@ -78,12 +80,17 @@ fn cached_or(
     filename: Option<String>,
     build: impl FnOnce() -> Result<bytes::Bytes, AppError>,
 ) -> Result<Response, AppError> {
-    if let Some(body) = state.cartography_cache.get(key, state.page_stamp()) {
+    if let Some(body) = state
+        .part::<super::CartographyPart>()
+        .cache
+        .get(key, state.page_stamp())
+    {
         return Ok(with_type(body, content_type, filename));
     }
     let body = build()?;
     state
-        .cartography_cache
+        .part::<super::CartographyPart>()
+        .cache
         .put(key, state.page_stamp(), body.clone());
     Ok(with_type(body, content_type, filename))
 }
@@ -262,7 +269,11 @@ pub async fn map_png(
         query.query_string(&["sort", "dir"]),
         lang.code()
     );
-    if let Some(body) = state.cartography_cache.get(&key, state.page_stamp()) {
+    if let Some(body) = state
+        .part::<super::CartographyPart>()
+        .cache
+        .get(&key, state.page_stamp())
+    {
         return Ok(with_type(body, "image/png", Some(png_name(&query))));
     }
     let registry = state.registry();
@@ -292,7 +303,8 @@ pub async fn map_png(
         .map_err(AppError::internal)?;
     let body = bytes::Bytes::from(png);
     state
-        .cartography_cache
+        .part::<super::CartographyPart>()
+        .cache
         .put(&key, state.page_stamp(), body.clone());
     Ok(with_type(body, "image/png", Some(png_name(&query))))
 }

@@ -11,15 +11,33 @@ pub mod map;
 pub mod png;
 pub mod render;
 mod routes;
+mod section;
 pub mod view;
 
 use axum::Router;
 use axum::routing::get;
 
-use crate::AppState;
 use crate::core::auth::policy::Access::Public;
 use crate::core::auth::policy::{RoutePolicy, route};
-use crate::core::capability::{Capability, NavEntry};
+use crate::core::capability::Part;
+use crate::core::capability::{Capability, NavEntry, Section};
+use crate::core::config::Config;
+use crate::core::state::AppState;
+use crate::core::web::cache::PageCache;
+
+/// Rendered cartography pages and API answers by their validated parameters, and the
+/// policy of the embeddable map (framing allowed for the configured partner origins).
+pub struct CartographyPart {
+    pub cache: PageCache,
+    pub embed_policy: axum::http::HeaderValue,
+}
+
+fn new_part(config: &Config) -> Part {
+    std::sync::Arc::new(CartographyPart {
+        cache: PageCache::with_capacity(64),
+        embed_policy: crate::core::web::csp::content_security_policy(&config.frame_ancestors),
+    })
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -71,6 +89,12 @@ pub fn capability() -> Capability<AppState> {
             order: 40,
         }],
         openapi: Some(api::extend_openapi),
+        state: Some(new_part),
+        sections: &[Section {
+            slot: "municipality",
+            order: 10,
+            render: section::livcr_section,
+        }],
         ..Capability::new("cartography", router)
     }
 }

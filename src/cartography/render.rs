@@ -4,8 +4,8 @@ use chrono::{Datelike, NaiveDate};
 
 use super::map::{self, ChartText, LegendEntry, MapArea, MapStatus, MapText, Series};
 use super::view::{MapQuery, View};
-use crate::AppState;
 use crate::core::i18n::{Lang, format_date};
+use crate::core::state::AppState;
 use crate::geo::Geography;
 use crate::registry::domain::{Picture, Registry, Status, Summary};
 

@@ -7,10 +7,12 @@ use serde::Serialize;
 
 use super::render;
 use super::view::{self, MapParams, MapQuery, SortKey, View};
-use crate::AppState;
 use crate::core::error::AppError;
 use crate::core::i18n::{Lang, format_date, format_percent};
+use crate::core::state::AppState;
 use crate::core::web::{PageMeta, lang_from_path, render_html};
+use crate::geo::GeoState;
+use crate::registry::RegistryState;
 use crate::registry::domain::Status;
 
 #[derive(Serialize)]
@@ -45,13 +47,17 @@ pub(super) fn cached(state: &AppState, key: &str) -> Option<bytes::Bytes> {
     if crate::core::auth::policy::current_user().is_some() {
         return None;
     }
-    state.cartography_cache.get(key, state.page_stamp())
+    state
+        .part::<super::CartographyPart>()
+        .cache
+        .get(key, state.page_stamp())
 }
 
 pub(super) fn keep(state: &AppState, key: &str, body: &bytes::Bytes) {
     if crate::core::auth::policy::current_user().is_none() {
         state
-            .cartography_cache
+            .part::<super::CartographyPart>()
+            .cache
             .put(key, state.page_stamp(), body.clone());
     }
 }
@@ -80,7 +86,13 @@ pub async fn embed_page(
     Query(params): Query<MapParams>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    map_like_page(&state, lang, &params, true).await
+    let mut response = map_like_page(&state, lang, &params, true).await?;
+    // The one page that partners may frame (core's default policy forbids framing).
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        state.part::<super::CartographyPart>().embed_policy.clone(),
+    );
+    Ok(response)
 }
 
 async fn map_like_page(

@@ -4,8 +4,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::AppState;
 use crate::core::i18n::{Lang, format_date};
+use crate::core::state::AppState;
 use crate::geo::domain::{DisplayName, LanguageArea};
 use crate::geo::{Geography, Region};
 use crate::registry::domain::{Counts, Picture, Registry, Source, Status, Summary};

@@ -7,7 +7,10 @@
 //! change them there; a page marked `edited` is never overwritten by a newer file.
 
 mod routes;
+mod state;
 mod store;
+
+pub use state::ContentState;
 
 use std::collections::HashMap;
 
@@ -18,12 +21,12 @@ use rust_embed::RustEmbed;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::AppState;
 use crate::core::auth::policy::Access::Public;
 use crate::core::auth::policy::{RoutePolicy, route};
-use crate::core::capability::{Capability, NavEntry};
+use crate::core::capability::{Capability, NavEntry, Refresh};
 use crate::core::db::{Db, DbError};
 use crate::core::i18n::Lang;
+use crate::core::state::AppState;
 
 /// Every page the platform expects, in navigation order.
 pub const PAGES: [&str; 8] = [
@@ -262,6 +265,17 @@ pub fn capability() -> Capability<AppState> {
                 order: 60,
             },
         ],
+        state: Some(state::new_part),
+        prepare: Some(|ctx| {
+            Box::pin(async move {
+                seed_pages(ctx.db, ctx.now).await?;
+                Ok(())
+            })
+        }),
+        refresh: Some(Refresh {
+            revision: "content",
+            reload: state::reload,
+        }),
         ..Capability::new("content", router)
     }
 }

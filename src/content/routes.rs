@@ -6,9 +6,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
 use super::OFFERS;
-use crate::AppState;
+use crate::content::ContentState;
 use crate::core::error::AppError;
 use crate::core::i18n::Lang;
+use crate::core::state::AppState;
 use crate::core::web::{PageMeta, cached_page, lang_from_path, render_html};
 
 /// `/nl` → `/nl/`.

@@ -100,7 +100,10 @@ pub(super) async fn upsert_page(
                 .to_owned(),
         )
         .to_owned();
-    db.execute(&statement).await.map(|_| ())
+    let mut tx = db.begin().await?;
+    tx.execute(&statement).await?;
+    crate::core::revision::raise(&mut tx, "content").await?;
+    tx.commit().await
 }
 
 pub(super) async fn all_pages(db: &Db) -> Result<Vec<PageRow>, DbError> {

@@ -11,8 +11,16 @@ use axum::Router;
 use futures_util::future::BoxFuture;
 
 use crate::core::auth::policy::RoutePolicy;
+use crate::core::config::Config;
+use crate::core::context::Context;
 use crate::core::db::{Db, DbError, Tx};
+use crate::core::error::AppError;
+use crate::core::i18n::Lang;
 use crate::core::jobs::JobSpec;
+
+/// A capability's own state (its caches), shared by all requests; found again by its type
+/// with `AppState::part`.
+pub type Part = std::sync::Arc<dyn std::any::Any + Send + Sync>;
 
 /// An entry of the main navigation: `nav-{key}` is its label, `path` follows the language
 /// prefix. Entries are shown by increasing `order`.
@@ -37,8 +45,49 @@ pub struct PersonalData {
     pub erase: for<'a> fn(&'a mut Tx, i64, &'a str) -> BoxFuture<'a, Result<(), DbError>>,
 }
 
+/// How a capability's part follows its data: `reload` runs whenever the revision named
+/// `revision` moved (see `core::revision`).
+pub struct Refresh<S> {
+    pub revision: &'static str,
+    pub reload: for<'a> fn(&'a S) -> BoxFuture<'a, Result<(), AppError>>,
+}
+
+impl<S> Clone for Refresh<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S> Copy for Refresh<S> {}
+
+/// Renders a section for (state, language, subject, reference day): ready HTML or nothing.
+pub type RenderSection<S> =
+    fn(&S, Lang, &str, chrono::NaiveDate) -> Result<Option<minijinja::Value>, AppError>;
+
+/// A part a capability adds to another capability's page: `slot` names the page (for
+/// instance `municipality`, whose subject is a NIS code), `render` returns ready HTML or
+/// nothing, for the page's language and reference day.
+pub struct Section<S> {
+    pub slot: &'static str,
+    pub order: u16,
+    pub render: RenderSection<S>,
+}
+
+impl<S> Clone for Section<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S> Copy for Section<S> {}
+
+/// Adds a capability's labelled demonstration records (`radix serve --demo`); running it
+/// twice adds nothing. Returns how many records it added.
+pub type Demo = for<'a> fn(&'a Context<'a>) -> BoxFuture<'a, anyhow::Result<u64>>;
+
+/// Runs when an instance starts; must be quick when nothing changed.
+pub type Prepare = for<'a> fn(&'a Context<'a>) -> BoxFuture<'a, anyhow::Result<()>>;
+
 /// Everything one capability brings to the platform. `S` is the application state.
-pub struct Capability<S> {
+pub struct Capability<S: 'static> {
     /// A short name, used in logs and in the architecture document.
     pub name: &'static str,
     /// Its pages and API.
@@ -53,6 +102,17 @@ pub struct Capability<S> {
     pub jobs: fn(&S) -> Vec<JobSpec<S>>,
     /// What it holds about people.
     pub personal_data: Option<PersonalData>,
+    /// Its in-memory state (caches), built once per instance.
+    pub state: Option<fn(&Config) -> Part>,
+    /// How that state is reloaded when its revision moves.
+    pub refresh: Option<Refresh<S>>,
+    /// What it adds to other capabilities' pages.
+    pub sections: &'static [Section<S>],
+    /// Its demonstration records.
+    pub demo: Option<Demo>,
+    /// Brings its reference data or seeded content up to date when an instance starts
+    /// (after the migrations, before the state is built).
+    pub prepare: Option<Prepare>,
 }
 
 impl<S: Clone + Send + Sync + 'static> Capability<S> {
@@ -67,6 +127,11 @@ impl<S: Clone + Send + Sync + 'static> Capability<S> {
             openapi: None,
             jobs: |_| Vec::new(),
             personal_data: None,
+            state: None,
+            refresh: None,
+            sections: &[],
+            demo: None,
+            prepare: None,
         }
     }
 }
@@ -91,9 +156,35 @@ pub fn route_policies<S>(capabilities: &[Capability<S>]) -> Vec<RoutePolicy> {
 
 /// The OpenAPI document: core's frame, filled in by each capability.
 pub fn openapi_document<S>(capabilities: &[Capability<S>]) -> serde_json::Value {
-    let mut document = crate::core::ops::openapi_frame();
+    let mut document = openapi_frame();
     for extend in capabilities.iter().filter_map(|c| c.openapi) {
         extend(&mut document);
     }
     document
+}
+
+/// The frame of the OpenAPI document; each capability adds its paths and schemas.
+pub fn openapi_frame() -> serde_json::Value {
+    serde_json::json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Radix public API",
+            "version": "1.0.0",
+            "description": "Belgian municipalities and police zones as reference data, and the national cartography of LIVC-Rs, from the Radix platform. Error messages follow Accept-Language (nl, fr, de, en)."
+        },
+        "paths": {},
+        "components": {
+            "responses": {
+                "Error": { "description": "An error with a stable code and a translated message",
+                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+            },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error", "message"], "properties": {
+                    "error": { "type": "string", "description": "Stable error code" },
+                    "message": { "type": "string", "description": "Message in the negotiated language" },
+                    "field": { "type": ["string", "null"] },
+                    "request_id": { "type": "string" } } }
+            }
+        }
+    })
 }

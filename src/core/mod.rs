@@ -8,12 +8,15 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod db;
+pub mod demo;
 pub mod email;
 pub mod error;
 pub mod i18n;
 pub mod jobs;
 pub mod metrics;
 pub mod ops;
+pub mod revision;
+pub mod state;
 pub mod text;
 pub mod web;
 

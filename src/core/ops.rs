@@ -2,16 +2,16 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
-use crate::AppState;
 use crate::core::auth::policy::Access::Public;
 use crate::core::auth::policy::{RoutePolicy, route};
 use crate::core::i18n::Lang;
+use crate::core::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -21,6 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(metrics))
         .route("/robots.txt", get(robots))
         .route("/api/openapi.json", get(openapi))
+        .route("/static/{*path}", get(static_file))
+        .route("/favicon.ico", get(favicon))
 }
 
 /// `/` sends the visitor to the home page in the best language their browser asks for.
@@ -117,32 +119,6 @@ pub const ROUTES: &[RoutePolicy] = &[
     route("GET", "/api/openapi.json", Public),
 ];
 
-/// The frame of the OpenAPI document; each capability adds its paths and schemas.
-pub fn openapi_frame() -> serde_json::Value {
-    serde_json::json!({
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Radix public API",
-            "version": "1.0.0",
-            "description": "Belgian municipalities and police zones as reference data, and the national cartography of LIVC-Rs, from the Radix platform. Error messages follow Accept-Language (nl, fr, de, en)."
-        },
-        "paths": {},
-        "components": {
-            "responses": {
-                "Error": { "description": "An error with a stable code and a translated message",
-                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
-            },
-            "schemas": {
-                "Error": { "type": "object", "required": ["error", "message"], "properties": {
-                    "error": { "type": "string", "description": "Stable error code" },
-                    "message": { "type": "string", "description": "Message in the negotiated language" },
-                    "field": { "type": ["string", "null"] },
-                    "request_id": { "type": "string" } } }
-            }
-        }
-    })
-}
-
 /// Adds the paths and the components of `part` to `document`.
 pub fn merge_openapi(document: &mut serde_json::Value, part: serde_json::Value) {
     let merge = |into: Option<&mut serde_json::Value>, from: Option<&serde_json::Value>| {
@@ -177,4 +153,40 @@ async fn openapi(State(state): State<AppState>) -> Response {
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
     response
+}
+
+/// A static asset under its content-hashed name.
+pub async fn static_file(State(state): State<AppState>, Path(path): Path<String>) -> Response {
+    match state.assets.file(&path) {
+        Some((bytes, content_type)) => {
+            let mut response = bytes.to_vec().into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            );
+            response
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+pub async fn favicon(State(state): State<AppState>) -> Response {
+    match state.assets.bytes_of("favicon.svg") {
+        Some(bytes) => {
+            let mut response = bytes.to_vec().into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("image/svg+xml"),
+            );
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            );
+            response
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }

@@ -8,8 +8,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::domain::{Geography, Municipality, PoliceZone};
-use crate::AppState;
 use crate::core::error::AppError;
+use crate::core::state::AppState;
+use crate::geo::GeoState;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DateParams {

@@ -71,7 +71,7 @@ pub async fn import_boundaries(
         return Ok(report);
     }
     report.stored = valid.len();
-    super::service::store_boundaries(db, valid, now).await?;
+    store_boundaries(db, valid, now).await?;
     Ok(report)
 }
 
@@ -201,6 +201,20 @@ fn check_geometry(geometry: &Value) -> Result<String, String> {
         "coordinates": multipolygon,
     }))
     .map_err(|e| e.to_string())
+}
+
+async fn store_boundaries(
+    db: &Db,
+    rows: Vec<(String, String)>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbError> {
+    let rows: Vec<super::store::BoundaryRow> = rows
+        .into_iter()
+        .map(|(nis, geometry)| super::store::BoundaryRow { nis, geometry })
+        .collect();
+    let mut tx = db.begin().await?;
+    super::store::upsert_boundaries(&mut tx, &rows, now).await?;
+    tx.commit().await
 }
 
 #[cfg(test)]

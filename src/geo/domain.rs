@@ -407,6 +407,33 @@ pub struct Geography {
 }
 
 impl Geography {
+    /// Resolves what people type ("Gent, 62063; Sint-Joost-ten-Node") to the NIS codes of
+    /// municipalities existing on `day` (codes or names in any official language, ignoring
+    /// case, accents and hyphens); returns the codes and the entries that match nothing.
+    pub fn resolve_entries(&self, text: &str, day: NaiveDate) -> (Vec<String>, Vec<String>) {
+        let mut codes = vec![];
+        let mut unknown = vec![];
+        for entry in text
+            .split([',', ';', '\n'])
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .take(50)
+        {
+            let key = crate::core::text::search_key(entry);
+            let found = self.municipalities_on(day).find(|m| {
+                m.nis == entry
+                    || [&m.names.nl, &m.names.fr, &m.names.de]
+                        .iter()
+                        .any(|n| crate::core::text::search_key(n) == key)
+            });
+            match found {
+                Some(m) => codes.push(m.nis.clone()),
+                None => unknown.push(entry.chars().take(60).collect()),
+            }
+        }
+        (codes, unknown)
+    }
+
     pub fn new(
         version: String,
         mut municipalities: Vec<Municipality>,

@@ -12,18 +12,23 @@ pub mod boundaries;
 pub mod domain;
 mod routes;
 pub mod service;
+mod state;
 mod store;
 
 pub use domain::{Geography, Municipality, Region};
+pub use state::{Boundaries, GeoState};
+
+/// The name of geography's revision (see `core::revision`): raised by every import.
+pub(crate) const REVISION: &str = "geo";
 pub(crate) use routes::{region_label, unit_name};
 
 use axum::Router;
 use axum::routing::get;
 
-use crate::AppState;
 use crate::core::auth::policy::Access::Public;
 use crate::core::auth::policy::{RoutePolicy, route};
-use crate::core::capability::{Capability, NavEntry};
+use crate::core::capability::{Capability, NavEntry, Refresh};
+use crate::core::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -88,8 +93,27 @@ pub fn capability() -> Capability<AppState> {
             order: 50,
         }],
         openapi: Some(api::extend_openapi),
+        state: Some(state::new_part),
+        prepare: Some(|ctx| Box::pin(load_reference_data(ctx))),
+        refresh: Some(Refresh {
+            revision: REVISION,
+            reload: state::reload,
+        }),
         ..Capability::new("geo", router)
     }
+}
+
+/// Loads the shipped reference geography when it changed (a new release).
+async fn load_reference_data(ctx: &crate::core::context::Context<'_>) -> anyhow::Result<()> {
+    let summary = service::import_geography(ctx.db, None, ctx.now).await?;
+    if summary.changed {
+        tracing::info!(
+            municipalities = summary.municipalities,
+            police_zones = summary.police_zones,
+            "reference geography loaded"
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

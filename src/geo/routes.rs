@@ -8,12 +8,13 @@ use serde::{Deserialize, Serialize};
 use super::domain::{
     DisplayName, Geography, LanguageArea, Municipality, MunicipalityFilter, Region,
 };
-use crate::AppState;
 use crate::core::error::AppError;
 use crate::core::i18n::{Lang, format_date};
+use crate::core::state::AppState;
 use crate::core::web::{
     PageMeta, cached_response, encode_query, lang_from_path, render_html, store_and_respond,
 };
+use crate::geo::GeoState;
 
 /// Query parameters of the directory. Everything is optional text so that no input is ever
 /// rejected before we can explain what is wrong with it.
@@ -340,7 +341,7 @@ pub async fn municipality_page(
             None
         }
     };
-    let livcr = livcr_section(&state, lang, &geography, &municipality.nis, day);
+    let sections = state.sections("municipality", lang, &municipality.nis, day)?;
     let display = municipality.display_name(lang);
     let meta = PageMeta {
         lang,
@@ -377,72 +378,10 @@ pub async fn municipality_page(
             successor => successor,
             predecessors => predecessors,
             boundary_svg => boundary_svg,
-            livcr => livcr,
+            sections => sections,
         },
     )?;
     Ok(store_and_respond(&state, &uri, html))
-}
-
-/// The LIVC-R status of a municipality on `day` (its last day for a former one), its
-/// partners in a joint cell, and the public history of its status (accepted information).
-fn livcr_section(
-    state: &AppState,
-    lang: Lang,
-    geography: &Geography,
-    nis: &str,
-    day: NaiveDate,
-) -> minijinja::Value {
-    use crate::registry::domain::Status;
-    let registry = state.registry();
-    let observation = registry.observation_on(nis, day);
-    let picture_status = {
-        let picture = registry.picture(geography, day);
-        picture.entry(nis).cloned()
-    };
-    let status = picture_status
-        .as_ref()
-        .map(|e| e.status)
-        .unwrap_or(Status::Unknown);
-    let cell_id = picture_status.as_ref().and_then(|e| e.cell_id);
-    let mut partners: Vec<&Municipality> = match cell_id {
-        Some(id) if status == Status::Joint => registry
-            .members_of(geography, id, day)
-            .iter()
-            .filter(|code| code.as_str() != nis)
-            .filter_map(|code| geography.municipality(code))
-            .collect(),
-        _ => vec![],
-    };
-    partners.sort_by(|a, b| a.collation_key(lang).cmp(b.collation_key(lang)));
-    // Only changes are listed: a repeated confirmation of the same status is not news.
-    let mut changes: Vec<minijinja::Value> = vec![];
-    let mut previous: Option<(crate::registry::domain::Observed, Option<i64>)> = None;
-    for o in registry
-        .history(nis)
-        .iter()
-        .filter(|o| o.effective_on <= day)
-    {
-        if previous == Some((o.status, o.cell_id)) {
-            continue;
-        }
-        previous = Some((o.status, o.cell_id));
-        changes.push(minijinja::context! {
-            date => format_date(o.effective_on),
-            status => state.i18n.t(lang, &format!("registry-observed-{}", o.status.code())),
-            cell => o.cell_id.and_then(|id| registry.cell(id)).map(|c| c.name.clone()),
-            source => state.i18n.t(lang, o.source.label_key()),
-        });
-    }
-    changes.reverse();
-    minijinja::context! {
-        status => status.code(),
-        status_label => state.i18n.t(lang, status.label_key()),
-        cell => cell_id.and_then(|id| registry.cell(id)).map(|c| c.name.clone()),
-        since => picture_status.as_ref().and_then(|e| e.since).map(format_date),
-        source => observation.map(|o| state.i18n.t(lang, o.source.label_key())),
-        partners => partners.into_iter().map(|m| link(m, lang, day)).collect::<Vec<_>>(),
-        changes => changes,
-    }
 }
 
 /// A small outline drawing of a municipality from its stored (validated) geometry. The path

@@ -558,22 +558,6 @@ pub async fn municipality_codes_on(db: &Db, date: NaiveDate) -> Result<Vec<Strin
     store::municipality_codes_on(db, date).await
 }
 
-pub use super::boundaries::{BoundaryImportReport, import_boundaries};
-
-pub(super) async fn store_boundaries(
-    db: &Db,
-    rows: Vec<(String, String)>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), DbError> {
-    let rows: Vec<store::BoundaryRow> = rows
-        .into_iter()
-        .map(|(nis, geometry)| store::BoundaryRow { nis, geometry })
-        .collect();
-    let mut tx = db.begin().await?;
-    store::upsert_boundaries(&mut tx, &rows, now).await?;
-    tx.commit().await
-}
-
 pub async fn boundary_count(db: &Db) -> Result<i64, DbError> {
     store::count_boundaries(db).await
 }

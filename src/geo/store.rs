@@ -178,6 +178,7 @@ pub(super) async fn set_dataset_version(
     version: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
+    crate::core::revision::raise(tx, super::REVISION).await?;
     let statement = Query::insert()
         .into_table(ReferenceDataset::Table)
         .columns([
@@ -400,6 +401,7 @@ pub(super) async fn upsert_boundaries(
     rows: &[BoundaryRow],
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
+    crate::core::revision::raise(tx, super::REVISION).await?;
     for chunk in rows.chunks(BATCH) {
         let mut statement = Query::insert();
         statement.into_table(GeoBoundary::Table).columns([

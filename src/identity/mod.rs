@@ -7,21 +7,32 @@
 //! `router()`. Invariants: an email address belongs to one account; tokens are single-use
 //! and stored hashed; a password change or reset ends the other sessions.
 
+pub mod demo;
 pub mod domain;
 mod routes;
 pub mod service;
+pub mod session_store;
 mod store;
 
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::AppState;
 use crate::core::auth::policy::Access::{PartialSession, Public, SignedIn};
 use crate::core::auth::policy::{RoutePolicy, route};
 use crate::core::capability::Capability;
 use crate::core::jobs::{JobResult, JobRun, JobSpec};
+use crate::core::state::AppState;
 
-pub(crate) use routes::resolve_municipalities;
+use crate::core::auth::{ADMINISTRATORS, BACK_OFFICE, Permission, STAFF};
+
+/// Invite municipal contacts and see the list of accounts.
+pub const INVITE_MUNICIPAL_CONTACTS: Permission =
+    Permission::new("invite-municipal-contacts", STAFF);
+/// Approve or decline requests for access.
+pub const REVIEW_ACCESS_REQUESTS: Permission =
+    Permission::new("review-access-requests", BACK_OFFICE);
+/// Create staff accounts, change roles, deactivate accounts.
+pub const MANAGE_ACCOUNTS: Permission = Permission::new("manage-accounts", ADMINISTRATORS);
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -99,8 +110,21 @@ pub fn capability() -> Capability<AppState> {
     Capability {
         routes: ROUTES,
         jobs,
+        demo: Some(|ctx| Box::pin(demo::load(ctx))),
         ..Capability::new("identity", router)
     }
+}
+
+/// The session lookup that the `authorize` middleware runs for every request with a cookie.
+pub fn session_lookup<'a>(
+    db: &'a crate::core::db::Db,
+    cookie_value: &'a str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> futures_util::future::BoxFuture<
+    'a,
+    Result<Option<crate::core::auth::session::SessionUser>, crate::core::db::DbError>,
+> {
+    Box::pin(session_store::lookup(db, cookie_value, now))
 }
 
 fn jobs(state: &AppState) -> Vec<JobSpec<AppState>> {

@@ -8,13 +8,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::service::{self, IdentityError, SecondFactorStep};
-use crate::AppState;
+use super::session_store;
 use crate::core::auth::csrf;
 use crate::core::auth::policy::{ClientIp, CurrentUser};
 use crate::core::auth::session;
 use crate::core::error::AppError;
 use crate::core::i18n::{Lang, format_date};
+use crate::core::state::AppState;
 use crate::core::web::{PageMeta, lang_from_path, render, render_with_status};
+use crate::geo::GeoState;
 
 fn user_agent(headers: &HeaderMap) -> String {
     headers
@@ -332,7 +334,7 @@ pub async fn enrol_submit(
         Ok((cookie, codes)) => {
             // The page belongs to the new, fully signed-in session: its header links and
             // sign-out token must be that session's.
-            let new_session = session::lookup(&state.db, &cookie, state.clock.now()).await?;
+            let new_session = session_store::lookup(&state.db, &cookie, state.clock.now()).await?;
             let page = crate::core::auth::policy::CURRENT_USER.sync_scope(new_session, || {
                 render(
                     &state,
@@ -401,7 +403,7 @@ async fn account_page(
     let account = service::account_by_id(&state.db, user.user_id)
         .await
         .map_err(AppError::internal)?;
-    let sessions = session::list_for_user(&state.db, user.user_id).await?;
+    let sessions = session_store::list_for_user(&state.db, user.user_id).await?;
     let recovery_left = service::unused_recovery_codes(&state.db, user.user_id)
         .await
         .map_err(AppError::internal)?;
@@ -885,34 +887,6 @@ pub struct AccessRequestForm {
     csrf: String,
 }
 
-/// Resolves "Gent, 62063; Sint-Joost-ten-Node" to NIS codes of current municipalities;
-/// returns the entries that match nothing.
-pub(crate) fn resolve_municipalities(state: &AppState, text: &str) -> (Vec<String>, Vec<String>) {
-    let geography = state.geography();
-    let today = state.clock.today();
-    let mut codes = vec![];
-    let mut unknown = vec![];
-    for entry in text
-        .split([',', ';', '\n'])
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .take(50)
-    {
-        let key = crate::core::text::search_key(entry);
-        let found = geography.municipalities_on(today).find(|m| {
-            m.nis == entry
-                || [&m.names.nl, &m.names.fr, &m.names.de]
-                    .iter()
-                    .any(|n| crate::core::text::search_key(n) == key)
-        });
-        match found {
-            Some(m) => codes.push(m.nis.clone()),
-            None => unknown.push(entry.chars().take(60).collect()),
-        }
-    }
-    (codes, unknown)
-}
-
 fn access_page(
     state: &AppState,
     headers: &HeaderMap,
@@ -993,7 +967,9 @@ pub async fn request_access_submit(
             StatusCode::OK,
         ));
     }
-    let (codes, unknown) = resolve_municipalities(&state, &form.municipalities);
+    let (codes, unknown) = state
+        .geography()
+        .resolve_entries(&form.municipalities, state.clock.today());
     let input = service::AccessRequestInput {
         email: form.email.clone(),
         display_name: form.display_name.clone(),

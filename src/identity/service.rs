@@ -7,11 +7,12 @@ use serde_json::json;
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use super::domain::{InputProblem, normalise_email, normalise_name};
+use super::session_store;
 use super::store::{self, NewUserRow, ThrottleRow, UserChanges, UserRow};
 use crate::core::audit::{self, Actor, Entry};
+use crate::core::auth::Role;
 use crate::core::auth::password::{self, PasswordProblem, random_token, token_hash};
-use crate::core::auth::session::{self, SessionUser};
-use crate::core::auth::{Permission, Role};
+use crate::core::auth::session::SessionUser;
 use crate::core::capability::PersonalData;
 use crate::core::db::{Db, DbError};
 use crate::core::email;
@@ -280,9 +281,9 @@ pub async fn invite(
     known_codes: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<i64, IdentityError> {
     let needed = if input.role == Role::Municipal {
-        Permission::InviteMunicipalContacts
+        super::INVITE_MUNICIPAL_CONTACTS
     } else {
-        Permission::ManageAccounts
+        super::MANAGE_ACCOUNTS
     };
     if !needed.granted_to(actor.role) {
         return Err(IdentityError::NotAllowed);
@@ -404,7 +405,7 @@ pub async fn set_password_with_token(
         ctx.now,
     )
     .await?;
-    session::delete_all_for_user(&mut tx, account.id, None).await?;
+    session_store::delete_all_for_user(&mut tx, account.id, None).await?;
     let action = if purpose == "invitation" {
         "identity.invitation.accept"
     } else {
@@ -623,7 +624,7 @@ pub async fn sign_in(
         SecondFactorStep::None
     };
     let mut tx = ctx.db.begin().await?;
-    let cookie_value = session::create(
+    let cookie_value = session_store::create(
         &mut tx,
         user.id,
         step == SecondFactorStep::None,
@@ -685,8 +686,8 @@ async fn upgrade_session(
     user_agent: &str,
     tx: &mut crate::core::db::Tx,
 ) -> Result<String, IdentityError> {
-    session::delete_in(tx, &user.session_id_hash).await?;
-    Ok(session::create(tx, user.user_id, true, ip, user_agent, ctx.now).await?)
+    session_store::delete_in(tx, &user.session_id_hash).await?;
+    Ok(session_store::create(tx, user.user_id, true, ip, user_agent, ctx.now).await?)
 }
 
 /// Checks a code from the authenticator app, or a recovery code, after the password.
@@ -920,7 +921,7 @@ pub async fn reset_second_factor(
     )
     .await?;
     store::replace_recovery_codes(&mut tx, user_id, &[]).await?;
-    session::delete_all_for_user(&mut tx, user_id, None).await?;
+    session_store::delete_all_for_user(&mut tx, user_id, None).await?;
     audit::record(
         &mut tx,
         actor,
@@ -1006,7 +1007,8 @@ pub async fn change_password(
     )
     .await?;
     let ended =
-        session::delete_all_for_user(&mut tx, user.user_id, Some(&user.session_id_hash)).await?;
+        session_store::delete_all_for_user(&mut tx, user.user_id, Some(&user.session_id_hash))
+            .await?;
     audit::record(
         &mut tx,
         &Actor::user(user.user_id, ip),
@@ -1030,7 +1032,8 @@ pub async fn end_other_sessions(
 ) -> Result<u64, IdentityError> {
     let mut tx = ctx.db.begin().await?;
     let ended =
-        session::delete_all_for_user(&mut tx, user.user_id, Some(&user.session_id_hash)).await?;
+        session_store::delete_all_for_user(&mut tx, user.user_id, Some(&user.session_id_hash))
+            .await?;
     audit::record(
         &mut tx,
         &Actor::user(user.user_id, ip),
@@ -1052,7 +1055,7 @@ pub async fn sign_out(
     user: &SessionUser,
     ip: &str,
 ) -> Result<(), IdentityError> {
-    session::delete(ctx.db, &user.session_id_hash).await?;
+    session_store::delete(ctx.db, &user.session_id_hash).await?;
     audit::record_alone(
         ctx.db,
         &Actor::user(user.user_id, ip),
@@ -1076,7 +1079,7 @@ pub async fn export_personal_data(
     others: &[PersonalData],
 ) -> Result<serde_json::Value, IdentityError> {
     let account = account_by_id(ctx.db, user.user_id).await?;
-    let sessions = session::list_for_user(ctx.db, user.user_id).await?;
+    let sessions = session_store::list_for_user(ctx.db, user.user_id).await?;
     let activity = audit::list(
         ctx.db,
         &audit::AuditFilter {
@@ -1203,7 +1206,7 @@ pub async fn deactivate(
         ctx.now,
     )
     .await?;
-    session::delete_all_for_user(&mut tx, user_id, None).await?;
+    session_store::delete_all_for_user(&mut tx, user_id, None).await?;
     audit::record(
         &mut tx,
         actor,
@@ -1333,7 +1336,7 @@ pub async fn create_active_account(
 
 /// Removes expired sessions and old failed-attempt counters.
 pub async fn housekeeping(ctx: &Context<'_>) -> Result<u64, IdentityError> {
-    let sessions = session::purge_expired(ctx.db, ctx.now).await?;
+    let sessions = session_store::purge_expired(ctx.db, ctx.now).await?;
     let throttles = store::purge_throttles(ctx.db, ctx.now).await?;
     Ok(sessions + throttles)
 }
@@ -1347,7 +1350,7 @@ pub async fn change_role(
     user_id: i64,
     role: Role,
 ) -> Result<(), IdentityError> {
-    if !Permission::ManageAccounts.granted_to(actor.role) {
+    if !super::MANAGE_ACCOUNTS.granted_to(actor.role) {
         return Err(IdentityError::NotAllowed);
     }
     let row = store::user_by_id(ctx.db, user_id)
@@ -1361,7 +1364,7 @@ pub async fn change_role(
     }
     let mut tx = ctx.db.begin().await?;
     store::set_role(&mut tx, user_id, role.code(), ctx.now).await?;
-    session::delete_all_for_user(&mut tx, user_id, None).await?;
+    session_store::delete_all_for_user(&mut tx, user_id, None).await?;
     audit::record(
         &mut tx,
         &Actor::user(actor.user_id, ip),
@@ -1387,7 +1390,7 @@ pub async fn set_portfolio(
     areas: &[String],
     known_area: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<(), IdentityError> {
-    if !Permission::ManageAccounts.granted_to(actor.role) {
+    if !super::MANAGE_ACCOUNTS.granted_to(actor.role) {
         return Err(IdentityError::NotAllowed);
     }
     let row = store::user_by_id(ctx.db, user_id)
@@ -1635,7 +1638,7 @@ pub async fn decide_access_request(
     reason: &str,
     known_codes: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<(), IdentityError> {
-    if !Permission::ReviewAccessRequests.granted_to(reviewer.role) {
+    if !super::REVIEW_ACCESS_REQUESTS.granted_to(reviewer.role) {
         return Err(IdentityError::NotAllowed);
     }
     let request = store::access_request(ctx.db, id)
@@ -1724,4 +1727,36 @@ pub async fn decide_access_request(
         tx.commit().await?;
     }
     Ok(())
+}
+
+/// Active municipal accounts linked to some municipalities: (id, name, email), each once,
+/// by name.
+pub async fn active_municipal_members(
+    db: &Db,
+    codes: &[String],
+) -> Result<Vec<(i64, String, String)>, DbError> {
+    store::municipal_members(db, codes).await
+}
+
+/// The name and address of an account.
+pub async fn account_name(db: &Db, id: i64) -> Result<Option<(String, String)>, DbError> {
+    store::account_name(db, id).await
+}
+
+/// The active accounts linked to each of some municipalities: (nis, email, language).
+pub async fn municipal_contacts(
+    db: &Db,
+    codes: &[String],
+) -> Result<Vec<(String, String, String)>, DbError> {
+    store::municipal_contacts(db, codes).await
+}
+
+/// The municipalities a signed-in person may act for (ask for support, declare an LIVC-R):
+/// those linked to their municipal account. Radix staff act for the team, not for a
+/// municipality, so they get none.
+pub async fn municipalities_acted_for(db: &Db, user: &SessionUser) -> Result<Vec<String>, DbError> {
+    if user.role != Role::Municipal {
+        return Ok(vec![]);
+    }
+    store::municipalities_of(db, user.user_id).await
 }

@@ -1,18 +1,17 @@
-//! Sessions live in the database so that they work across instances and survive restarts.
-//! The cookie holds a random id; the database holds only its hash. Idle timeout 30 minutes,
-//! absolute timeout 12 hours; a new id at sign-in and when privileges change.
+//! Storage of sessions. They live in the database so that they work across instances and
+//! survive restarts. The cookie holds a random id; the database holds only its hash. Idle
+//! timeout 30 minutes, absolute timeout 12 hours; a new id at sign-in and when privileges
+//! change.
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_query::{Expr, ExprTrait, Iden, Order, Query};
 
-use super::Role;
-use super::password::{random_token, token_hash};
+use crate::core::auth::Role;
+use crate::core::auth::password::{random_token, token_hash};
+use crate::core::auth::session::{ABSOLUTE_TIMEOUT_HOURS, IDLE_TIMEOUT_MINUTES, SessionUser};
 use crate::core::db::{Db, DbError, Tx};
 use crate::core::i18n::Lang;
 
-pub const COOKIE_NAME: &str = "__Host-radix_session";
-pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
-pub const ABSOLUTE_TIMEOUT_HOURS: i64 = 12;
 /// last_seen_at is written at most this often, so reading pages does not write every time.
 const TOUCH_EVERY_SECONDS: i64 = 60;
 
@@ -40,28 +39,6 @@ enum IdentityUser {
     Role,
     Status,
     TotpEnabled,
-}
-
-/// The signed-in user as every request sees it.
-#[derive(Debug, Clone)]
-pub struct SessionUser {
-    pub session_id_hash: String,
-    pub user_id: i64,
-    pub email: String,
-    pub display_name: String,
-    pub language: Lang,
-    pub role: Role,
-    pub totp_enabled: bool,
-    pub second_factor_done: bool,
-    pub csrf_token: String,
-    pub authenticated_at: DateTime<Utc>,
-}
-
-impl SessionUser {
-    /// True when the user passed every factor their role requires.
-    pub fn fully_authenticated(&self) -> bool {
-        self.second_factor_done || (!self.role.requires_second_factor() && !self.totp_enabled)
-    }
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -263,26 +240,4 @@ pub async fn list_for_user(db: &Db, user_id: i64) -> Result<Vec<SessionSummary>,
         .order_by(IdentitySession::LastSeenAt, Order::Desc)
         .to_owned();
     db.fetch_all(&query).await
-}
-
-/// The `Set-Cookie` value for a new session (always `Secure`: browsers accept it on
-/// http://127.0.0.1 and localhost too).
-pub fn cookie(value: &str) -> String {
-    format!(
-        "{COOKIE_NAME}={value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={}",
-        ABSOLUTE_TIMEOUT_HOURS * 3600
-    )
-}
-
-pub fn clearing_cookie() -> String {
-    format!("{COOKIE_NAME}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0")
-}
-
-/// Reads one cookie from a `Cookie` header.
-pub fn read_cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
 }

@@ -817,3 +817,120 @@ pub(super) async fn portfolio_of(db: &Db, user_id: i64) -> Result<Vec<String>, D
         .map(|r| r.area_code)
         .collect())
 }
+
+// Read by other capabilities through `identity::service`.
+
+/// Active municipal accounts of some municipalities: (id, name, email), each once.
+pub(crate) async fn municipal_members(
+    db: &Db,
+    codes: &[String],
+) -> Result<Vec<(i64, String, String)>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct MemberRow {
+        id: i64,
+        display_name: String,
+        email: String,
+    }
+    if codes.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows: Vec<MemberRow> = db
+        .fetch_all(
+            &Query::select()
+                .distinct()
+                .column((IdentityUser::Table, IdentityUser::Id))
+                .column((IdentityUser::Table, IdentityUser::DisplayName))
+                .column((IdentityUser::Table, IdentityUser::Email))
+                .from(IdentityUserMunicipality::Table)
+                .inner_join(
+                    IdentityUser::Table,
+                    Expr::col((IdentityUser::Table, IdentityUser::Id)).equals((
+                        IdentityUserMunicipality::Table,
+                        IdentityUserMunicipality::UserId,
+                    )),
+                )
+                .and_where(Expr::col((IdentityUser::Table, IdentityUser::Status)).eq("active"))
+                .and_where(Expr::col((IdentityUser::Table, IdentityUser::Role)).eq("municipal"))
+                .and_where(
+                    Expr::col((
+                        IdentityUserMunicipality::Table,
+                        IdentityUserMunicipality::Nis,
+                    ))
+                    .is_in(codes.iter().take(400).cloned()),
+                )
+                .order_by((IdentityUser::Table, IdentityUser::DisplayName), Order::Asc)
+                .to_owned(),
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.display_name, r.email))
+        .collect())
+}
+
+/// The name of an account (shown for a linked contact role).
+pub(crate) async fn account_name(db: &Db, id: i64) -> Result<Option<(String, String)>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct NameRow {
+        display_name: String,
+        email: String,
+    }
+    let row: Option<NameRow> = db
+        .fetch_optional(
+            &Query::select()
+                .column(IdentityUser::DisplayName)
+                .column(IdentityUser::Email)
+                .from(IdentityUser::Table)
+                .and_where(Expr::col(IdentityUser::Id).eq(id))
+                .to_owned(),
+        )
+        .await?;
+    Ok(row.map(|r| (r.display_name, r.email)))
+}
+
+/// The municipal accounts (active) linked to each municipality: (nis, email, language).
+pub(crate) async fn municipal_contacts(
+    db: &Db,
+    codes: &[String],
+) -> Result<Vec<(String, String, String)>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct ContactRow {
+        nis: String,
+        email: String,
+        language: String,
+    }
+    let mut out = vec![];
+    for batch in codes.chunks(400) {
+        let rows: Vec<ContactRow> = db
+            .fetch_all(
+                &Query::select()
+                    .column((
+                        IdentityUserMunicipality::Table,
+                        IdentityUserMunicipality::Nis,
+                    ))
+                    .column((IdentityUser::Table, IdentityUser::Email))
+                    .column((IdentityUser::Table, IdentityUser::Language))
+                    .from(IdentityUserMunicipality::Table)
+                    .inner_join(
+                        IdentityUser::Table,
+                        Expr::col((IdentityUser::Table, IdentityUser::Id)).equals((
+                            IdentityUserMunicipality::Table,
+                            IdentityUserMunicipality::UserId,
+                        )),
+                    )
+                    .and_where(Expr::col((IdentityUser::Table, IdentityUser::Status)).eq("active"))
+                    .and_where(
+                        Expr::col((
+                            IdentityUserMunicipality::Table,
+                            IdentityUserMunicipality::Nis,
+                        ))
+                        .is_in(batch.iter().cloned()),
+                    )
+                    .order_by((IdentityUser::Table, IdentityUser::Id), Order::Asc)
+                    .to_owned(),
+            )
+            .await?;
+        out.extend(rows.into_iter().map(|r| (r.nis, r.email, r.language)));
+    }
+    Ok(out)
+}

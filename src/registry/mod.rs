@@ -11,19 +11,29 @@ pub mod demo;
 pub mod domain;
 mod routes;
 pub mod service;
+mod state;
 mod store;
 
 pub use domain::{Registry, Status};
+pub use state::RegistryState;
+
+/// The name of the registry's revision (see `core::revision`).
+pub(crate) const REVISION: &str = "registry";
 
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::AppState;
-use crate::core::auth::Permission;
+use crate::core::auth::{BACK_OFFICE, Permission, STAFF};
+use crate::core::state::AppState;
+
+/// Review LIVC-R declarations, record observations, keep cells up to date.
+pub const REVIEW_DECLARATIONS: Permission = Permission::new("review-declarations", STAFF);
+/// Publish cartography snapshots, confirm merger proposals, run status surveys.
+pub const MANAGE_REGISTRY: Permission = Permission::new("manage-registry", BACK_OFFICE);
 use crate::core::auth::policy::Access;
 use crate::core::auth::policy::Access::{Public, SignedIn};
 use crate::core::auth::policy::{RoutePolicy, route};
-use crate::core::capability::{Capability, PersonalData};
+use crate::core::capability::{Capability, PersonalData, Refresh};
 use crate::core::db::{Db, DbError, Tx};
 
 pub fn router() -> Router<AppState> {
@@ -87,87 +97,87 @@ pub const ROUTES: &[RoutePolicy] = &[
     route(
         "GET",
         "/{lang}/registry",
-        Access::Permission(Permission::ReviewDeclarations),
+        Access::Permission(REVIEW_DECLARATIONS),
     ),
     route(
         "GET",
         "/{lang}/registry/declarations/{id}",
-        Access::Permission(Permission::ReviewDeclarations),
+        Access::Permission(REVIEW_DECLARATIONS),
     ),
     route(
         "POST",
         "/{lang}/registry/declarations/{id}",
-        Access::Permission(Permission::ReviewDeclarations),
+        Access::Permission(REVIEW_DECLARATIONS),
     ),
     route(
         "GET",
         "/{lang}/registry/municipalities/{nis}",
-        Access::Permission(Permission::ReviewDeclarations),
+        Access::Permission(REVIEW_DECLARATIONS),
     ),
     route(
         "POST",
         "/{lang}/registry/municipalities/{nis}",
-        Access::Permission(Permission::ReviewDeclarations),
+        Access::Permission(REVIEW_DECLARATIONS),
     ),
     route(
         "GET",
         "/{lang}/registry/cells",
-        Access::Permission(Permission::ReviewDeclarations),
+        Access::Permission(REVIEW_DECLARATIONS),
     ),
     route(
         "POST",
         "/{lang}/registry/cells",
-        Access::Permission(Permission::ReviewDeclarations),
+        Access::Permission(REVIEW_DECLARATIONS),
     ),
     route(
         "GET",
         "/{lang}/registry/cells/{id}",
-        Access::Permission(Permission::ReviewDeclarations),
+        Access::Permission(REVIEW_DECLARATIONS),
     ),
     route(
         "POST",
         "/{lang}/registry/cells/{id}",
-        Access::Permission(Permission::ReviewDeclarations),
+        Access::Permission(REVIEW_DECLARATIONS),
     ),
     route(
         "GET",
         "/{lang}/registry/mergers",
-        Access::Permission(Permission::ManageRegistry),
+        Access::Permission(MANAGE_REGISTRY),
     ),
     route(
         "POST",
         "/{lang}/registry/mergers",
-        Access::Permission(Permission::ManageRegistry),
+        Access::Permission(MANAGE_REGISTRY),
     ),
     route(
         "GET",
         "/{lang}/registry/snapshots",
-        Access::Permission(Permission::ManageRegistry),
+        Access::Permission(MANAGE_REGISTRY),
     ),
     route(
         "POST",
         "/{lang}/registry/snapshots",
-        Access::Permission(Permission::ManageRegistry),
+        Access::Permission(MANAGE_REGISTRY),
     ),
     route(
         "GET",
         "/{lang}/registry/surveys",
-        Access::Permission(Permission::ManageRegistry),
+        Access::Permission(MANAGE_REGISTRY),
     ),
     route(
         "POST",
         "/{lang}/registry/surveys",
-        Access::Permission(Permission::ManageRegistry),
+        Access::Permission(MANAGE_REGISTRY),
     ),
     route(
         "GET",
         "/{lang}/registry/surveys/{id}",
-        Access::Permission(Permission::ManageRegistry),
+        Access::Permission(MANAGE_REGISTRY),
     ),
     route(
         "POST",
         "/{lang}/registry/surveys/{id}",
-        Access::Permission(Permission::ManageRegistry),
+        Access::Permission(MANAGE_REGISTRY),
     ),
 ];
 
@@ -181,6 +191,12 @@ pub fn capability() -> Capability<AppState> {
             export: export_personal_data,
             erase: erase_personal_data,
         }),
+        state: Some(state::new_part),
+        refresh: Some(Refresh {
+            revision: REVISION,
+            reload: state::reload,
+        }),
+        demo: Some(|ctx| Box::pin(load_demo(ctx))),
         ..Capability::new("registry", router)
     }
 }
@@ -198,4 +214,10 @@ fn erase_personal_data<'a>(
     label: &'a str,
 ) -> futures_util::future::BoxFuture<'a, Result<(), DbError>> {
     Box::pin(service::forget_person(tx, user_id, label))
+}
+
+/// The registry's demonstration history (fictitious observations and cells).
+async fn load_demo(ctx: &crate::core::context::Context<'_>) -> anyhow::Result<u64> {
+    let geography = crate::geo::service::load_geography(ctx.db).await?;
+    Ok(demo::load(ctx.db, &geography, 0, ctx.now).await? as u64)
 }

@@ -14,14 +14,16 @@ use super::service::{
     self, Author, Decision, DeclarationPayload, FieldProblem, LinkProblem, NewObservation,
     Recorder, RegistryError, Reviewer, SITUATIONS,
 };
-use crate::AppState;
 use crate::core::audit::Actor;
 use crate::core::auth::policy::{ClientIp, CurrentUser};
 use crate::core::auth::session::SessionUser;
 use crate::core::auth::{Role, csrf};
 use crate::core::error::AppError;
 use crate::core::i18n::{Lang, format_date};
+use crate::core::state::AppState;
 use crate::core::web::{PageMeta, lang_from_path, render_with_status};
+use crate::geo::GeoState;
+use crate::registry::RegistryState;
 
 fn meta(state: &AppState, lang: Lang, title_key: &str, path: String) -> PageMeta {
     PageMeta {
@@ -257,11 +259,11 @@ fn actor_of(user: &SessionUser, ip: &str) -> Actor {
     Actor::user(user.user_id, ip)
 }
 
-async fn member_municipalities(state: &AppState, user: &SessionUser) -> Vec<String> {
-    crate::identity::service::account_by_id(&state.db, user.user_id)
-        .await
-        .map(|a| a.municipalities)
-        .unwrap_or_default()
+async fn member_municipalities(
+    state: &AppState,
+    user: &SessionUser,
+) -> Result<Vec<String>, AppError> {
+    Ok(crate::identity::service::municipalities_acted_for(&state.db, user).await?)
 }
 
 fn is_staff(user: &SessionUser) -> bool {
@@ -290,7 +292,7 @@ pub async fn my_declarations(
     if is_staff(&user) {
         return Ok(Redirect::to(&format!("/{}/registry", lang.code())).into_response());
     }
-    let codes = member_municipalities(&state, &user).await;
+    let codes = member_municipalities(&state, &user).await?;
     let geography = state.geography();
     let registry = state.registry();
     let today = state.clock.today();
@@ -384,7 +386,7 @@ pub async fn start_declaration(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     csrf::require_session_token(&form.csrf, &user)?;
-    let codes = member_municipalities(&state, &user).await;
+    let codes = member_municipalities(&state, &user).await?;
     if user.role != Role::Municipal || !codes.contains(&form.nis) {
         return Err(AppError::Forbidden {
             key: "registry-error-not-your-municipality",
@@ -444,7 +446,7 @@ async fn load_declaration_for(
     if is_staff(user) {
         return Ok(declaration);
     }
-    let codes = member_municipalities(state, user).await;
+    let codes = member_municipalities(state, user).await?;
     if !codes.contains(&declaration.nis) {
         // Do not reveal that another municipality's declaration exists.
         return Err(AppError::NotFound);
@@ -922,7 +924,7 @@ pub async fn queue(
             pending => declaration_rows(&state, lang, &pending),
             recent => declaration_rows(&state, lang, &recent.into_iter().take(20).collect::<Vec<_>>()),
             mergers => mergers,
-            can_manage => crate::core::auth::Permission::ManageRegistry.granted_to(user.role),
+            can_manage => crate::registry::MANAGE_REGISTRY.granted_to(user.role),
             query => query,
             lookup_error => lookup_error,
         },
@@ -1069,7 +1071,7 @@ pub async fn review_submit(
     .await;
     match result {
         Ok(()) => {
-            state.reload_registry().await.map_err(AppError::internal)?;
+            state.freshen().await?;
             Ok(Redirect::to(&format!(
                 "/{}/registry?done={}",
                 lang.code(),
@@ -1284,7 +1286,7 @@ pub async fn record_observation(
                     match service::create_cell(&ctx, &reviewer(&user, &actor), &new_cell_name).await
                     {
                         Ok(id) => {
-                            state.reload_registry().await.map_err(AppError::internal)?;
+                            state.freshen().await?;
                             cell_id = Some(id);
                         }
                         Err(e) => error = Some(registry_error(&state, lang, &e)?),
@@ -1317,7 +1319,7 @@ pub async fn record_observation(
             .await
             {
                 Ok(()) => {
-                    state.reload_registry().await.map_err(AppError::internal)?;
+                    state.freshen().await?;
                     let notice = state.i18n.t(lang, "registry-observation-recorded");
                     return municipality_registry_page(
                         &state,
@@ -1405,7 +1407,7 @@ pub async fn create_cell(
     let actor = actor_of(&user, &ip);
     match service::create_cell(&state.context(), &reviewer(&user, &actor), form.get("name")).await {
         Ok(id) => {
-            state.reload_registry().await.map_err(AppError::internal)?;
+            state.freshen().await?;
             Ok(Redirect::to(&format!("/{}/registry/cells/{id}", lang.code())).into_response())
         }
         Err(error) => {
@@ -1529,7 +1531,7 @@ pub async fn cell_submit(
         .await
         {
             Ok(()) => {
-                state.reload_registry().await.map_err(AppError::internal)?;
+                state.freshen().await?;
                 let notice = state.i18n.t(lang, "registry-cell-saved");
                 return cell_page(
                     &state,
@@ -1658,7 +1660,7 @@ pub async fn merger_submit(
     .await
     {
         Ok(()) => {
-            state.reload_registry().await.map_err(AppError::internal)?;
+            state.freshen().await?;
             let notice = state.i18n.t(lang, "registry-merger-confirmed");
             mergers_page(&state, lang, &user, None, Some(notice), StatusCode::OK).await
         }
@@ -1771,7 +1773,7 @@ pub async fn snapshot_submit(
     .await
     {
         Ok(id) => {
-            state.reload_registry().await.map_err(AppError::internal)?;
+            state.freshen().await?;
             Ok(
                 Redirect::to(&format!("/{}/cartography/snapshots/{id}", lang.code()))
                     .into_response(),

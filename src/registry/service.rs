@@ -84,7 +84,10 @@ fn input(key: &'static str) -> RegistryError {
 }
 
 pub async fn load_registry(db: &Db) -> Result<Registry, DbError> {
-    let version = store::registry_version(db).await?;
+    // Read before the rows: a write committed meanwhile raises it again (see core::revision).
+    let version = crate::core::revision::current(db, super::REVISION)
+        .await?
+        .to_string();
     let cells = store::load_cells(db)
         .await?
         .into_iter()
@@ -109,10 +112,6 @@ pub async fn load_registry(db: &Db) -> Result<Registry, DbError> {
         })
         .collect();
     Ok(Registry::new(version, cells, observations))
-}
-
-pub async fn registry_version(db: &Db) -> Result<String, DbError> {
-    store::registry_version(db).await
 }
 
 fn cell_from_row(row: CellRow) -> Cell {
@@ -488,12 +487,12 @@ impl DeclarationPayload {
 /// The municipal members who may hold a contact role of a cell covering `codes`:
 /// (account id, name, email).
 pub async fn members_for(db: &Db, codes: &[String]) -> Result<Vec<(i64, String, String)>, DbError> {
-    store::municipal_members(db, codes).await
+    crate::identity::service::active_municipal_members(db, codes).await
 }
 
 /// Name and address of an account, for showing a linked contact role.
 pub async fn account_label(db: &Db, id: i64) -> Result<Option<String>, DbError> {
-    Ok(store::account_name(db, id)
+    Ok(crate::identity::service::account_name(db, id)
         .await?
         .map(|(name, email)| format!("{name} <{email}>")))
 }
@@ -508,7 +507,7 @@ async fn account_problems(
     if payload.coordinator_account.is_none() && payload.information_officer_account.is_none() {
         return Ok(vec![]);
     }
-    let members: Vec<i64> = store::municipal_members(db, codes)
+    let members: Vec<i64> = crate::identity::service::active_municipal_members(db, codes)
         .await?
         .into_iter()
         .map(|(id, _, _)| id)
@@ -1559,7 +1558,7 @@ pub async fn launch_survey(
     let codes = survey_scope(scope, registry, geography, today)
         .ok_or_else(|| input("registry-error-scope"))?;
     let mut contacts: Vec<(String, String, String)> =
-        store::municipal_contacts(ctx.db, &codes).await?;
+        crate::identity::service::municipal_contacts(ctx.db, &codes).await?;
     for nis in &codes {
         if let Some(cell) = registry
             .cell_of(nis, today)

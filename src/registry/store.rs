@@ -176,6 +176,7 @@ pub(super) async fn insert_cell(
     cell: &CellRow,
     now: DateTime<Utc>,
 ) -> Result<i64, DbError> {
+    crate::core::revision::raise(tx, super::REVISION).await?;
     let now = now.trunc_subsecs(6);
     let mut statement = Query::insert()
         .into_table(LivcrCell::Table)
@@ -209,6 +210,7 @@ pub(super) async fn update_cell(
     cell: &CellRow,
     now: DateTime<Utc>,
 ) -> Result<u64, DbError> {
+    crate::core::revision::raise(tx, super::REVISION).await?;
     tx.execute(
         &Query::update()
             .table(LivcrCell::Table)
@@ -301,6 +303,7 @@ pub(super) async fn insert_observations(
     rows: &[NewObservationRow<'_>],
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
+    crate::core::revision::raise(tx, super::REVISION).await?;
     let now = now.trunc_subsecs(6);
     // Bounded batches keep every statement under both backends' parameter limits.
     for batch in rows.chunks(500) {
@@ -353,72 +356,14 @@ pub(super) async fn count_observations_with_reference(
 }
 
 #[derive(sqlx::FromRow)]
-struct VersionRow {
-    observations: i64,
-    last_observation: Option<i64>,
-}
-
-#[derive(sqlx::FromRow)]
-struct CellVersionRow {
-    cells: i64,
-    last_update: Option<DateTime<Utc>>,
-}
-
-#[derive(sqlx::FromRow)]
 struct CountRow {
     count: i64,
-}
-
-/// Changes whenever an observation, a cell or a snapshot is added or a cell is edited.
-pub(super) async fn registry_version(db: &Db) -> Result<String, DbError> {
-    let observations: Option<VersionRow> = db
-        .fetch_optional(
-            &Query::select()
-                .expr_as(Expr::col(LivcrObservation::Id).count(), "observations")
-                .expr_as(Expr::col(LivcrObservation::Id).max(), "last_observation")
-                .from(LivcrObservation::Table)
-                .to_owned(),
-        )
-        .await?;
-    let cells: Option<CellVersionRow> = db
-        .fetch_optional(
-            &Query::select()
-                .expr_as(Expr::col(LivcrCell::Id).count(), "cells")
-                .expr_as(Expr::col(LivcrCell::UpdatedAt).max(), "last_update")
-                .from(LivcrCell::Table)
-                .to_owned(),
-        )
-        .await?;
-    let snapshots: Option<CountRow> = db
-        .fetch_optional(
-            &Query::select()
-                .expr_as(Expr::col(CartographySnapshot::Id).count(), "count")
-                .from(CartographySnapshot::Table)
-                .to_owned(),
-        )
-        .await?;
-    let (count, last) = observations
-        .map(|o| (o.observations, o.last_observation.unwrap_or_default()))
-        .unwrap_or_default();
-    let (cell_count, cell_update) = cells
-        .map(|c| {
-            (
-                c.cells,
-                c.last_update
-                    .map(|t| t.timestamp_micros())
-                    .unwrap_or_default(),
-            )
-        })
-        .unwrap_or_default();
-    Ok(format!(
-        "o{count}.{last}-c{cell_count}.{cell_update}-s{}",
-        snapshots.map(|s| s.count).unwrap_or_default()
-    ))
 }
 
 /// Replaces a person's name and address in registry records by a pseudonym (anonymisation
 /// of their account); the records themselves stay.
 pub(super) async fn forget_person(tx: &mut Tx, user_id: i64, label: &str) -> Result<(), DbError> {
+    crate::core::revision::raise(tx, super::REVISION).await?;
     tx.execute(
         &Query::update()
             .table(LivcrDeclaration::Table)
@@ -752,6 +697,7 @@ pub(super) async fn insert_snapshot(
     row: &NewSnapshotRow<'_>,
     now: DateTime<Utc>,
 ) -> Result<i64, DbError> {
+    crate::core::revision::raise(tx, super::REVISION).await?;
     let mut statement = Query::insert()
         .into_table(CartographySnapshot::Table)
         .columns([
@@ -1010,137 +956,4 @@ pub(super) async fn mark_reminded(
             .to_owned(),
     )
     .await
-}
-
-#[derive(Iden, Clone, Copy)]
-enum IdentityUser {
-    Table,
-    Id,
-    DisplayName,
-    Email,
-    Language,
-    Role,
-    Status,
-}
-
-#[derive(Iden, Clone, Copy)]
-enum IdentityUserMunicipality {
-    Table,
-    UserId,
-    Nis,
-}
-
-/// Active municipal accounts of some municipalities: (id, name, email), each once.
-pub(super) async fn municipal_members(
-    db: &Db,
-    codes: &[String],
-) -> Result<Vec<(i64, String, String)>, DbError> {
-    #[derive(sqlx::FromRow)]
-    struct MemberRow {
-        id: i64,
-        display_name: String,
-        email: String,
-    }
-    if codes.is_empty() {
-        return Ok(vec![]);
-    }
-    let rows: Vec<MemberRow> = db
-        .fetch_all(
-            &Query::select()
-                .distinct()
-                .column((IdentityUser::Table, IdentityUser::Id))
-                .column((IdentityUser::Table, IdentityUser::DisplayName))
-                .column((IdentityUser::Table, IdentityUser::Email))
-                .from(IdentityUserMunicipality::Table)
-                .inner_join(
-                    IdentityUser::Table,
-                    Expr::col((IdentityUser::Table, IdentityUser::Id)).equals((
-                        IdentityUserMunicipality::Table,
-                        IdentityUserMunicipality::UserId,
-                    )),
-                )
-                .and_where(Expr::col((IdentityUser::Table, IdentityUser::Status)).eq("active"))
-                .and_where(Expr::col((IdentityUser::Table, IdentityUser::Role)).eq("municipal"))
-                .and_where(
-                    Expr::col((
-                        IdentityUserMunicipality::Table,
-                        IdentityUserMunicipality::Nis,
-                    ))
-                    .is_in(codes.iter().take(400).cloned()),
-                )
-                .order_by((IdentityUser::Table, IdentityUser::DisplayName), Order::Asc)
-                .to_owned(),
-        )
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.id, r.display_name, r.email))
-        .collect())
-}
-
-/// The name of an account (shown for a linked contact role).
-pub(super) async fn account_name(db: &Db, id: i64) -> Result<Option<(String, String)>, DbError> {
-    #[derive(sqlx::FromRow)]
-    struct NameRow {
-        display_name: String,
-        email: String,
-    }
-    let row: Option<NameRow> = db
-        .fetch_optional(
-            &Query::select()
-                .column(IdentityUser::DisplayName)
-                .column(IdentityUser::Email)
-                .from(IdentityUser::Table)
-                .and_where(Expr::col(IdentityUser::Id).eq(id))
-                .to_owned(),
-        )
-        .await?;
-    Ok(row.map(|r| (r.display_name, r.email)))
-}
-
-/// The municipal accounts (active) linked to each municipality: (nis, email, language).
-pub(super) async fn municipal_contacts(
-    db: &Db,
-    codes: &[String],
-) -> Result<Vec<(String, String, String)>, DbError> {
-    #[derive(sqlx::FromRow)]
-    struct ContactRow {
-        nis: String,
-        email: String,
-        language: String,
-    }
-    let mut out = vec![];
-    for batch in codes.chunks(400) {
-        let rows: Vec<ContactRow> = db
-            .fetch_all(
-                &Query::select()
-                    .column((
-                        IdentityUserMunicipality::Table,
-                        IdentityUserMunicipality::Nis,
-                    ))
-                    .column((IdentityUser::Table, IdentityUser::Email))
-                    .column((IdentityUser::Table, IdentityUser::Language))
-                    .from(IdentityUserMunicipality::Table)
-                    .inner_join(
-                        IdentityUser::Table,
-                        Expr::col((IdentityUser::Table, IdentityUser::Id)).equals((
-                            IdentityUserMunicipality::Table,
-                            IdentityUserMunicipality::UserId,
-                        )),
-                    )
-                    .and_where(Expr::col((IdentityUser::Table, IdentityUser::Status)).eq("active"))
-                    .and_where(
-                        Expr::col((
-                            IdentityUserMunicipality::Table,
-                            IdentityUserMunicipality::Nis,
-                        ))
-                        .is_in(batch.iter().cloned()),
-                    )
-                    .order_by((IdentityUser::Table, IdentityUser::Id), Order::Asc)
-                    .to_owned(),
-            )
-            .await?;
-        out.extend(rows.into_iter().map(|r| (r.nis, r.email, r.language)));
-    }
-    Ok(out)
 }

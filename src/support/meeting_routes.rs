@@ -10,14 +10,16 @@ use super::meetings::{
     self, HANDED_OVER, KINDS, NewMeeting, PARTICIPANT_ROLES, Participant, Report, TOPICS,
 };
 use super::service::{self, SupportError};
-use crate::AppState;
 use crate::core::audit::Actor;
 use crate::core::auth::csrf;
 use crate::core::auth::policy::{ClientIp, CurrentUser};
 use crate::core::auth::session::SessionUser;
 use crate::core::error::AppError;
 use crate::core::i18n::{Lang, format_date};
+use crate::core::state::AppState;
 use crate::core::web::{PageMeta, lang_from_path, render_with_status};
+use crate::geo::GeoState;
+use crate::registry::RegistryState;
 
 fn page(
     state: &AppState,
@@ -163,7 +165,8 @@ async fn meeting_form_page(
     let geography = state.geography();
     let today = state.clock.today();
     let figures = state
-        .support_team
+        .part::<super::SupportPart>()
+        .team
         .figures(
             &state.db,
             state.config.support_answer_days,
@@ -1056,7 +1059,8 @@ pub async fn municipality_file(
         places.push(zone.key.clone());
     }
     let file = state
-        .support_files
+        .part::<super::SupportPart>()
+        .files
         .file(&state.db, &nis, &places, day)
         .await
         .map_err(AppError::internal)?;

@@ -8,6 +8,7 @@
 //! Invariants: a request changes state only along `domain::transition`; every change is
 //! audited and emailed; forms hold organisational facts only.
 
+pub mod demo;
 pub mod domain;
 pub mod file;
 pub mod ics;
@@ -22,12 +23,31 @@ pub mod visits;
 use axum::Router;
 use axum::routing::get;
 
-use crate::AppState;
-use crate::core::auth::Permission;
+use crate::core::auth::{Permission, STAFF};
+use crate::core::state::AppState;
+
+/// See and handle support requests.
+pub const HANDLE_REQUESTS: Permission = Permission::new("handle-requests", STAFF);
 use crate::core::auth::policy::Access;
 use crate::core::auth::policy::Access::{Public, SignedIn};
 use crate::core::auth::policy::{RoutePolicy, route};
 use crate::core::capability::Capability;
+use crate::core::capability::Part;
+
+/// The name of support's revision (see `core::revision`).
+pub(crate) const REVISION: &str = "support";
+
+/// The support team's counts and lists and the municipality files, each kept per support
+/// revision.
+#[derive(Default)]
+pub struct SupportPart {
+    pub team: team::TeamCache,
+    pub files: file::FileCache,
+}
+
+fn new_part(_config: &crate::core::config::Config) -> Part {
+    std::sync::Arc::new(SupportPart::default())
+}
 use crate::core::jobs::{JobResult, JobRun, JobSpec};
 
 pub fn router() -> Router<AppState> {
@@ -101,77 +121,77 @@ pub const ROUTES: &[RoutePolicy] = &[
     route(
         "GET",
         "/{lang}/support",
-        Access::Permission(Permission::HandleRequests),
+        Access::Permission(HANDLE_REQUESTS),
     ),
     route(
         "GET",
         "/{lang}/support/{id}",
-        Access::Permission(Permission::HandleRequests),
+        Access::Permission(HANDLE_REQUESTS),
     ),
     route(
         "GET",
         "/{lang}/support/calendar",
-        Access::Permission(Permission::HandleRequests),
+        Access::Permission(HANDLE_REQUESTS),
     ),
     route(
         "POST",
         "/{lang}/support/calendar",
-        Access::Permission(Permission::HandleRequests),
+        Access::Permission(HANDLE_REQUESTS),
     ),
     route(
         "GET",
         "/{lang}/support/{id}/meeting",
-        Access::Permission(Permission::HandleRequests),
+        Access::Permission(HANDLE_REQUESTS),
     ),
     route(
         "POST",
         "/{lang}/support/{id}/meeting",
-        Access::Permission(Permission::HandleRequests),
+        Access::Permission(HANDLE_REQUESTS),
     ),
     route(
         "GET",
         "/{lang}/support/meetings/{id}",
-        Access::Permission(Permission::HandleRequests),
+        Access::Permission(HANDLE_REQUESTS),
     ),
     route(
         "POST",
         "/{lang}/support/meetings/{id}",
-        Access::Permission(Permission::HandleRequests),
+        Access::Permission(HANDLE_REQUESTS),
     ),
     route(
         "GET",
         "/{lang}/support/meetings/{id}/change",
-        Access::Permission(Permission::HandleRequests),
+        Access::Permission(HANDLE_REQUESTS),
     ),
     route(
         "POST",
         "/{lang}/support/meetings/{id}/change",
-        Access::Permission(Permission::HandleRequests),
+        Access::Permission(HANDLE_REQUESTS),
     ),
     route(
         "GET",
         "/{lang}/support/meetings/{id}/cancel",
-        Access::Permission(Permission::HandleRequests),
+        Access::Permission(HANDLE_REQUESTS),
     ),
     route(
         "POST",
         "/{lang}/support/meetings/{id}/cancel",
-        Access::Permission(Permission::HandleRequests),
+        Access::Permission(HANDLE_REQUESTS),
     ),
     route(
         "GET",
         "/{lang}/support/municipalities/{nis}",
-        Access::Permission(Permission::HandleRequests),
+        Access::Permission(HANDLE_REQUESTS),
     ),
     route(
         "GET",
         "/{lang}/support/requests/{list}",
-        Access::Permission(Permission::HandleRequests),
+        Access::Permission(HANDLE_REQUESTS),
     ),
     route(
         "POST",
         "/{lang}/support/{id}",
-        Access::Permission(Permission::HandleRequests),
+        Access::Permission(HANDLE_REQUESTS),
     ),
 ];
 
@@ -181,6 +201,8 @@ pub fn capability() -> Capability<AppState> {
     Capability {
         routes: ROUTES,
         jobs,
+        state: Some(new_part),
+        demo: Some(|ctx| Box::pin(demo::load(ctx))),
         ..Capability::new("support", router)
     }
 }

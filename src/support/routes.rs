@@ -11,14 +11,15 @@ use super::domain::{Action, Answers, FieldKind, Kind, Problem};
 use super::service::{
     self, Acting, Details, NewRequest, Request, Requester, Submitted, SupportError,
 };
-use crate::AppState;
 use crate::core::audit::Actor;
 use crate::core::auth::policy::{ClientIp, CurrentUser};
 use crate::core::auth::session::SessionUser;
 use crate::core::auth::{Role, csrf};
 use crate::core::error::AppError;
 use crate::core::i18n::{Lang, format_date};
+use crate::core::state::AppState;
 use crate::core::web::{PageMeta, lang_from_path, render_with_status};
+use crate::geo::GeoState;
 
 fn page(
     state: &AppState,
@@ -129,14 +130,11 @@ fn fields_context(
         .collect()
 }
 
-async fn member_municipalities(state: &AppState, user: &SessionUser) -> Vec<String> {
-    if user.role != Role::Municipal {
-        return vec![];
-    }
-    crate::identity::service::account_by_id(&state.db, user.user_id)
-        .await
-        .map(|a| a.municipalities)
-        .unwrap_or_default()
+async fn member_municipalities(
+    state: &AppState,
+    user: &SessionUser,
+) -> Result<Vec<String>, AppError> {
+    Ok(crate::identity::service::municipalities_acted_for(&state.db, user).await?)
 }
 
 #[derive(Default)]
@@ -163,7 +161,10 @@ async fn form_page(
     let user = crate::core::auth::policy::current_user().filter(|u| u.fully_authenticated());
     let geography = state.geography();
     let members = match &user {
-        Some(u) => member_municipalities(state, u).await,
+        Some(u) => match member_municipalities(state, u).await {
+            Ok(codes) => codes,
+            Err(error) => return error.into_response(),
+        },
         None => vec![],
     };
     let (csrf_token, cookie) = match &user {
@@ -279,7 +280,7 @@ pub async fn request_submit(
         return Ok(Redirect::to(&format!("/{}/request/sent", lang.code())).into_response());
     }
     let members = match &user {
-        Some(u) => member_municipalities(&state, u).await,
+        Some(u) => member_municipalities(&state, u).await?,
         None => vec![],
     };
     let mut form = FormState {
@@ -302,8 +303,9 @@ pub async fn request_submit(
             .collect();
         form.chosen.clone()
     } else {
-        let (codes, unknown) =
-            crate::identity::resolve_municipalities(&state, &form.municipality_text);
+        let (codes, unknown) = state
+            .geography()
+            .resolve_entries(&form.municipality_text, state.clock.today());
         unknown_municipalities = !unknown.is_empty();
         codes
     };
@@ -822,7 +824,8 @@ pub async fn team(
     let today = state.clock.today();
     let geography = state.geography();
     let (figures, personal) = state
-        .support_team
+        .part::<super::SupportPart>()
+        .team
         .dashboard(&state.db, user.user_id, target, state.clock.now())
         .await
         .map_err(AppError::internal)?;
@@ -973,7 +976,8 @@ pub async fn team_list(
     let target = state.config.support_answer_days;
     let today = state.clock.today();
     let figures = state
-        .support_team
+        .part::<super::SupportPart>()
+        .team
         .figures(&state.db, target, state.clock.now())
         .await
         .map_err(AppError::internal)?;
@@ -1051,7 +1055,8 @@ async fn staff_page(
         .await
         .map_err(AppError::internal)?;
     let figures = state
-        .support_team
+        .part::<super::SupportPart>()
+        .team
         .figures(
             &state.db,
             state.config.support_answer_days,

@@ -118,46 +118,15 @@ struct IdRow {
     id: i64,
 }
 
-#[derive(Iden, Clone, Copy)]
-enum SupportRevision {
-    Table,
-    Id,
-    Revision,
-}
-
 /// Raises the support revision inside the transaction that changes a request, a meeting or
 /// an action, so every instance sees its cached team figures are stale once it commits.
 pub(super) async fn bump_revision(tx: &mut Tx) -> Result<(), DbError> {
-    tx.execute(
-        &Query::update()
-            .table(SupportRevision::Table)
-            .value(
-                SupportRevision::Revision,
-                Expr::col(SupportRevision::Revision).add(1),
-            )
-            .and_where(Expr::col(SupportRevision::Id).eq(1))
-            .to_owned(),
-    )
-    .await?;
-    Ok(())
+    crate::core::revision::raise(tx, super::REVISION).await
 }
 
 /// The current support revision (one primary-key read).
 pub(super) async fn revision(db: &Db) -> Result<i64, DbError> {
-    #[derive(sqlx::FromRow)]
-    struct RevisionRow {
-        revision: i64,
-    }
-    let row: Option<RevisionRow> = db
-        .fetch_optional(
-            &Query::select()
-                .column(SupportRevision::Revision)
-                .from(SupportRevision::Table)
-                .and_where(Expr::col(SupportRevision::Id).eq(1))
-                .to_owned(),
-        )
-        .await?;
-    Ok(row.map(|r| r.revision).unwrap_or_default())
+    crate::core::revision::current(db, super::REVISION).await
 }
 
 /// Inserts a request and gives it its reference (RDX-year-number); returns (id, reference).
@@ -1448,4 +1417,19 @@ pub(super) async fn seed_load(
         done += batch;
     }
     Ok((requests, messages, meetings))
+}
+
+/// Fresh statistics after a bulk load, or PostgreSQL plans the next queries for empty
+/// tables; the vacuum also sets the visibility map, so autovacuum does not start on these
+/// tables right after the load and index-only scans work at once.
+pub(super) async fn analyse_after_seeding(db: &Db) -> Result<(), DbError> {
+    if let Db::Postgres(pool) = db {
+        sqlx::query(
+            "VACUUM ANALYZE support_request, support_request_municipality, support_message, \
+             support_meeting, support_meeting_request, support_meeting_staff",
+        )
+        .execute(pool)
+        .await?;
+    }
+    Ok(())
 }

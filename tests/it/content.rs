@@ -99,7 +99,7 @@ async fn demo_data_is_labelled_on_every_page_and_loads_once() {
         let (_, html) = app.text(path).await;
         assert!(html.contains("class=\"demo-banner\""), "{path}");
     }
-    radix::demo::load(&app.state.db, &app.state.i18n, app.state.clock.now())
+    radix::load_demo(&app.state.context())
         .await
         .expect("second load");
     let accounts = radix::identity::service::list_accounts(&app.state.db)
@@ -107,7 +107,7 @@ async fn demo_data_is_labelled_on_every_page_and_loads_once() {
         .expect("accounts");
     assert_eq!(
         accounts.len(),
-        radix::demo::DEMO_ACCOUNTS.len(),
+        radix::identity::demo::DEMO_ACCOUNTS.len(),
         "loading twice adds nothing"
     );
     assert!(
@@ -115,7 +115,11 @@ async fn demo_data_is_labelled_on_every_page_and_loads_once() {
             .iter()
             .all(|a| a.email.ends_with("@demo.radix.invalid"))
     );
-    assert!(radix::demo::is_loaded(&app.state.db).await.expect("loaded"));
+    assert!(
+        radix::core::demo::is_loaded(&app.state.db)
+            .await
+            .expect("loaded")
+    );
 }
 
 #[tokio::test]
@@ -125,10 +129,7 @@ async fn cached_public_pages_follow_the_data_they_show() {
     let (_, again) = app.text("/fr/").await;
     assert_eq!(first, again);
     assert!(!first.contains("demo-banner"));
-    radix::demo::load(&app.state.db, &app.state.i18n, app.state.clock.now())
-        .await
-        .expect("demo");
-    app.state.refresh().await.expect("refresh");
+    radix::load_demo(&app.state.context()).await.expect("demo");
     let (_, after) = app.text("/fr/").await;
     assert!(
         after.contains("demo-banner"),

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use radix::core::i18n::Lang;
+use radix::geo::GeoState;
 use radix::geo::domain::MunicipalityFilter;
 use radix::geo::service;
 
@@ -290,7 +291,7 @@ async fn boundaries_import_validates_every_feature() {
     let garbage = dir.path().join("garbage.geojson");
     std::fs::write(&garbage, vec![b'x'; 5 * 1024 * 1024]).expect("write");
     assert!(
-        service::import_boundaries(
+        radix::geo::boundaries::import_boundaries(
             &app.state.db,
             &geography,
             &garbage,
@@ -307,7 +308,7 @@ async fn boundaries_import_validates_every_feature() {
         "geometry":{"type":"Polygon","coordinates":[[[4.36,50.82],[4.38,50.82],[4.38,50.84],[4.36,50.82]]]}}]}"#,
     )
     .expect("write");
-    let report = service::import_boundaries(
+    let report = radix::geo::boundaries::import_boundaries(
         &app.state.db,
         &geography,
         &unknown,
@@ -322,12 +323,16 @@ async fn boundaries_import_validates_every_feature() {
         0
     );
 
-    let shared = std::path::Path::new("../shared/data/boundaries-2025.geojson");
-    if shared.exists() {
-        let report = service::import_boundaries(
+    // The open-licence boundaries shipped in the repository.
+    let shipped = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/boundaries/municipalities-2025.geojson"
+    ));
+    {
+        let report = radix::geo::boundaries::import_boundaries(
             &app.state.db,
             &geography,
-            shared,
+            shipped,
             false,
             chrono::Utc::now(),
         )
@@ -342,7 +347,6 @@ async fn boundaries_import_validates_every_feature() {
         let (_, html) = app.text("/nl/municipalities/21009").await;
         assert!(html.contains("<svg") && html.contains("class=\"outline\""));
         // The national map can now be drawn geographically, small enough to download.
-        app.state.refresh().await.expect("refresh");
         let (status, svg) = app
             .text("/api/v1/cartography/map.svg?view=geo&lang=fr")
             .await;

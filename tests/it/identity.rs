@@ -780,13 +780,13 @@ async fn sessions_expire_when_idle_and_deactivation_ends_them() {
         .clone();
     let now = Utc::now();
     assert!(
-        radix::core::auth::session::lookup(&app.state.db, &cookie, now)
+        radix::identity::session_store::lookup(&app.state.db, &cookie, now)
             .await
             .expect("q")
             .is_some()
     );
     assert!(
-        radix::core::auth::session::lookup(
+        radix::identity::session_store::lookup(
             &app.state.db,
             &cookie,
             now + chrono::Duration::minutes(31)
@@ -819,7 +819,7 @@ async fn sessions_expire_when_idle_and_deactivation_ends_them() {
         .await
         .expect("deactivate");
     assert!(
-        radix::core::auth::session::lookup(&app.state.db, &cookie, Utc::now())
+        radix::identity::session_store::lookup(&app.state.db, &cookie, Utc::now())
             .await
             .expect("q")
             .is_none()
@@ -1118,7 +1118,7 @@ async fn expired_and_misused_tokens_are_refused() {
             .get("__Host-radix_session")
             .expect("cookie")
             .clone();
-        radix::core::auth::session::lookup(&app.state.db, &cookie, Utc::now())
+        radix::identity::session_store::lookup(&app.state.db, &cookie, Utc::now())
             .await
             .expect("q")
             .expect("session")

@@ -9,11 +9,11 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use radix::core::audit::Actor;
 use radix::core::auth::Role;
-use radix::core::auth::session;
 use radix::core::clock::Clock;
 use radix::core::i18n::Lang;
 use radix::core::jobs::{self, JobRun, JobSpec, Runner};
 use radix::identity::service::{self, NewAccount};
+use radix::identity::session_store as session;
 use radix::{App, AppState, StartOptions};
 
 use crate::identity::PASSWORD;

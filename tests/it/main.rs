@@ -4,6 +4,7 @@
 // The tests compare what the server did with the real time it ran at.
 #![allow(clippy::disallowed_methods)]
 
+mod architecture;
 mod bad_input;
 mod content;
 mod geo;

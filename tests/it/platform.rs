@@ -2,6 +2,7 @@
 
 use radix::core::db::schema;
 use radix::core::db::{Db, PoolSettings};
+use radix::geo::GeoState;
 
 use crate::support::{TestApp, fresh_database, postgres_url};
 
@@ -373,5 +374,34 @@ async fn the_binary_starts_with_no_configuration_and_stops_cleanly_on_sigterm() 
     assert!(
         output.contains("radix user create-admin"),
         "the first start says how to create an administrator"
+    );
+}
+
+/// Each instance keeps geography, the registry and content in memory and caches public
+/// pages; a change committed through one instance must be what the other serves next,
+/// without waiting for a timer.
+#[tokio::test]
+async fn a_change_made_through_one_instance_is_served_by_the_other_at_once() {
+    let first = TestApp::start().await;
+    let second = first.beside().await;
+    let (_, home_before) = second.text("/fr/").await;
+    let (_, map_before) = second.text("/fr/cartography").await;
+    let (_, gent_before) = second.text("/nl/municipalities/44021").await;
+    assert!(!home_before.contains("demo-banner"));
+    // The first instance adds the demonstration data (accounts, LIVC-R history, requests).
+    radix::load_demo(&first.state.context())
+        .await
+        .expect("demo data");
+    let (_, home_after) = second.text("/fr/").await;
+    assert!(
+        home_after.contains("demo-banner"),
+        "the cached page of the other instance is not served for other data"
+    );
+    let (_, map_after) = second.text("/fr/cartography").await;
+    assert_ne!(map_before, map_after, "the registry was reloaded");
+    let (_, gent_after) = second.text("/nl/municipalities/44021").await;
+    assert_ne!(
+        gent_before, gent_after,
+        "the LIVC-R section follows the registry"
     );
 }

@@ -4,6 +4,8 @@
 
 use radix::core::auth::Role;
 use radix::core::i18n::Lang;
+use radix::geo::GeoState;
+use radix::registry::RegistryState;
 use radix::registry::domain::{Observed, Source};
 use radix::registry::service::{self, NewObservation, Recorder};
 use serde_json::Value;
@@ -62,7 +64,7 @@ async fn new_cell(app: &TestApp, name: &str) -> i64 {
     let id = service::create_cell(&crate::identity::context(app), &reviewer, name)
         .await
         .expect("cell");
-    app.state.reload_registry().await.expect("reload");
+    app.state.freshen().await.expect("freshen");
     id
 }
 
@@ -85,7 +87,7 @@ async fn record(
         Lang::En,
     )
     .await;
-    app.state.reload_registry().await.expect("reload");
+    app.state.freshen().await.expect("freshen");
     result
 }
 

@@ -112,6 +112,34 @@ impl TestApp {
         Self::start_full(database, demo, axum::Router::new(), vec![]).await
     }
 
+    /// A second instance on this one's database, as behind a load balancer.
+    pub async fn beside(&self) -> TestApp {
+        let database = self.database.as_ref().expect("database");
+        let state = App::state(
+            database.config(),
+            database.connect().await,
+            self.state.clock.clone(),
+        )
+        .await
+        .expect("second instance");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let app = radix::router(state.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        TestApp {
+            base: format!("http://{address}"),
+            state,
+            client: self.client.clone(),
+            database: None,
+            server,
+        }
+    }
+
     /// Starts with extra routes mounted inside the real middleware stack.
     pub async fn start_with_routes(
         extra: axum::Router<radix::AppState>,

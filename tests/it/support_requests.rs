@@ -4,6 +4,7 @@
 //! limits.
 
 use radix::core::auth::Role;
+use radix::geo::GeoState;
 
 use crate::identity::{Browser, input_value, signed_in};
 use crate::support::TestApp;
@@ -572,7 +573,7 @@ async fn the_team_view_follows_every_change_and_pages_its_lists() {
     let app = TestApp::start().await;
     let (mut advisor, advisor_id) = signed_in(&app, Role::Advisor, "advisor@radix.test", &[]).await;
     let geography = app.state.geography();
-    radix::support::service::seed_load(&app.state.db, &geography, 130, app.state.clock.now())
+    radix::support::demo::seed_load(&app.state.db, &geography, 130, app.state.clock.now())
         .await
         .expect("seed");
     // The seed cycles new, assigned, scheduled, delivered, closed, declined.
@@ -589,7 +590,7 @@ async fn the_team_view_follows_every_change_and_pages_its_lists() {
 
     // A change made outside this server's handlers (another instance, the CLI) shows at
     // once: the cached figures follow the support revision in the database.
-    radix::support::service::seed_load(&app.state.db, &geography, 6, app.state.clock.now())
+    radix::support::demo::seed_load(&app.state.db, &geography, 6, app.state.clock.now())
         .await
         .expect("seed more");
     let team = advisor.get("/en/support").await;

@@ -1,5 +1,6 @@
 //! `radix import visits`: the validation report, encodings, and all-or-nothing storage.
 
+use radix::geo::GeoState;
 use radix::support::visits;
 
 use crate::support::TestApp;

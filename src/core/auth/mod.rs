@@ -6,6 +6,7 @@
 //! middleware refuses a route that is missing from the table. Rules about *which* objects a
 //! user may touch ("only your municipality") live in each capability's service.
 
+pub mod authorize;
 pub mod csrf;
 pub mod password;
 pub mod policy;
@@ -68,67 +69,29 @@ impl Role {
     }
 }
 
-/// What a route or a service function may require.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum Permission {
-    /// Invite municipal contacts and see the list of accounts.
-    InviteMunicipalContacts,
-    /// Approve or decline requests for access.
-    ReviewAccessRequests,
-    /// Create staff accounts, change roles, deactivate accounts.
-    ManageAccounts,
-    /// Read the audit trail and export it.
-    ReadAuditLog,
-    /// Read the email outbox.
-    ReadOutbox,
-    /// Review LIVC-R declarations, record observations, keep cells up to date.
-    ReviewDeclarations,
-    /// Publish cartography snapshots, confirm merger proposals, run status surveys.
-    ManageRegistry,
-    /// See and handle support requests.
-    HandleRequests,
+/// What a route or a service function may require. Each capability defines its own
+/// permissions as constants next to its routes (`Permission::new`); core only checks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Permission {
+    /// A short stable name, for logs and the permission matrix.
+    pub code: &'static str,
+    /// The roles that hold it: the one place where this is decided.
+    pub roles: &'static [Role],
 }
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
-        Permission::InviteMunicipalContacts,
-        Permission::ReviewAccessRequests,
-        Permission::ManageAccounts,
-        Permission::ReadAuditLog,
-        Permission::ReadOutbox,
-        Permission::ReviewDeclarations,
-        Permission::ManageRegistry,
-        Permission::HandleRequests,
-    ];
-
-    /// The roles that hold this permission: the one place where this is decided.
-    pub fn granted_to(self, role: Role) -> bool {
-        match self {
-            Permission::InviteMunicipalContacts => {
-                matches!(role, Role::Advisor | Role::Backoffice | Role::Admin)
-            }
-            Permission::ReviewAccessRequests | Permission::ManageRegistry => {
-                matches!(role, Role::Backoffice | Role::Admin)
-            }
-            Permission::ReviewDeclarations | Permission::HandleRequests => {
-                matches!(role, Role::Advisor | Role::Backoffice | Role::Admin)
-            }
-            Permission::ManageAccounts | Permission::ReadAuditLog | Permission::ReadOutbox => {
-                role == Role::Admin
-            }
-        }
+    pub const fn new(code: &'static str, roles: &'static [Role]) -> Permission {
+        Permission { code, roles }
     }
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Permission::InviteMunicipalContacts => "invite municipal contacts",
-            Permission::ReviewAccessRequests => "review access requests",
-            Permission::ManageAccounts => "manage accounts",
-            Permission::ReadAuditLog => "read the audit trail",
-            Permission::ReadOutbox => "read the email outbox",
-            Permission::ReviewDeclarations => "review LIVC-R declarations and record observations",
-            Permission::ManageRegistry => "publish snapshots, confirm mergers, run surveys",
-            Permission::HandleRequests => "see and handle support requests",
-        }
+    pub fn granted_to(self, role: Role) -> bool {
+        self.roles.contains(&role)
     }
 }
+
+/// Radix staff of both offices and administrators.
+pub const STAFF: &[Role] = &[Role::Advisor, Role::Backoffice, Role::Admin];
+/// The Back-Office and administrators.
+pub const BACK_OFFICE: &[Role] = &[Role::Backoffice, Role::Admin];
+/// Administrators only.
+pub const ADMINISTRATORS: &[Role] = &[Role::Admin];

@@ -3,13 +3,8 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
-
-use crate::AppState;
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
@@ -79,42 +74,11 @@ impl Assets {
         let hashed = url.strip_prefix("/static/")?;
         self.files.get(hashed).map(|a| a.bytes.as_slice())
     }
-}
 
-pub async fn static_file(State(state): State<AppState>, Path(path): Path<String>) -> Response {
-    match state.assets.files.get(&path) {
-        Some(asset) => {
-            let mut response = asset.bytes.clone().into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(asset.content_type),
-            );
-            headers.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=31536000, immutable"),
-            );
-            response
-        }
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
-pub async fn favicon(State(state): State<AppState>) -> Response {
-    match state.assets.bytes_of("favicon.svg") {
-        Some(bytes) => {
-            let mut response = bytes.to_vec().into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("image/svg+xml"),
-            );
-            headers.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=86400"),
-            );
-            response
-        }
-        None => StatusCode::NOT_FOUND.into_response(),
+    /// A file by its hashed name, with its content type.
+    pub fn file(&self, hashed: &str) -> Option<(&[u8], &'static str)> {
+        self.files
+            .get(hashed)
+            .map(|a| (a.bytes.as_slice(), a.content_type))
     }
 }

@@ -11,10 +11,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::request_id::{MakeRequestId, RequestId};
 
-use crate::AppState;
 use crate::core::error::{ErrorInfo, key_for_status};
 use crate::core::i18n::Lang;
 use crate::core::metrics::{RequestLabels, RouteLabels};
+use crate::core::state::AppState;
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -58,18 +58,15 @@ pub async fn security_headers(
     request: Request,
     next: Next,
 ) -> Response {
-    // Only the embeddable map may be framed, and only by the configured partner origins.
-    let embeddable = request.uri().path().ends_with("/cartography/embed");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        if embeddable {
-            state.embed_content_security_policy.clone()
-        } else {
-            state.content_security_policy.clone()
-        },
-    );
+    // A page that may be framed (an embeddable map) sets its own, wider policy.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            state.content_security_policy.clone(),
+        );
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -105,24 +102,6 @@ pub async fn security_headers(
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
     response
-}
-
-/// Builds the CSP; `frame-ancestors` lists the configured partner origins allowed to embed.
-pub fn content_security_policy(frame_ancestors: &[String]) -> HeaderValue {
-    let ancestors = if frame_ancestors.is_empty() {
-        "'none'".to_string()
-    } else {
-        frame_ancestors.join(" ")
-    };
-    let policy = format!(
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
-    );
-    HeaderValue::from_str(&policy).unwrap_or_else(|_| {
-        HeaderValue::from_static(
-            "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        )
-    })
 }
 
 /// Marks a response body that was produced by the error renderer or a handler on purpose.
@@ -250,6 +229,19 @@ pub async fn route_label(request: Request, next: Next) -> Response {
 
 #[derive(Clone, Debug)]
 pub struct RouteLabel(pub String);
+
+/// Route layer: brings the in-memory parts up to the database's revisions before the
+/// handler runs (one small read; see `core::revision`). Static files and the health probes
+/// do not depend on them.
+pub async fn freshen(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let independent = path.starts_with("/static/")
+        || matches!(path, "/favicon.ico" | "/healthz" | "/readyz" | "/metrics");
+    if !independent && let Err(error) = state.freshen().await {
+        return error.into_response();
+    }
+    next.run(request).await
+}
 
 pub async fn record_metrics(
     State(state): State<AppState>,

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod cache;
+pub mod csp;
 pub mod middleware;
 
 use std::sync::Arc;
@@ -14,8 +15,8 @@ use minijinja::{Environment, State, UndefinedBehavior};
 use rust_embed::RustEmbed;
 use serde::Serialize;
 
-use crate::AppState;
 use crate::core::i18n::{I18n, Lang, format_date, format_number};
+use crate::core::state::AppState;
 
 #[derive(RustEmbed)]
 #[folder = "src/"]
