@@ -1238,7 +1238,7 @@ pub async fn record_observation(
     let ctx = state.context();
     // "No LIVC-R" and "unknown" have no cell: a cell still selected in the form is ignored.
     let without_cell = matches!(status, Some(Observed::None | Observed::Unknown));
-    let mut cell_id: Option<i64> = match form.get("cell") {
+    let cell_id: Option<i64> = match form.get("cell") {
         _ if without_cell => None,
         "" => None,
         text => match text.parse::<i64>() {
@@ -1257,84 +1257,49 @@ pub async fn record_observation(
     if let (None, Some(status), Some(effective_on), Some(source)) =
         (&error, status, effective_on, source)
     {
-        if cell_id.is_none()
+        let new_cell = (cell_id.is_none()
             && !new_cell_name.is_empty()
             && status != Observed::None
-            && status != Observed::Unknown
+            && status != Observed::Unknown)
+            .then_some(new_cell_name.as_str());
+        let observation = NewObservation {
+            nis: nis.clone(),
+            effective_on,
+            status,
+            cell_id,
+            source,
+            source_reference: reference,
+        };
+        match service::record_observation(
+            &ctx,
+            &Recorder {
+                actor: &actor,
+                label: &user.display_name,
+            },
+            &state.registry(),
+            &geography,
+            observation,
+            new_cell,
+            lang,
+        )
+        .await
         {
-            // Check everything but the cell first, so a refused observation leaves no
-            // orphan cell behind.
-            // A stand-in id for the cell to be created, so that the overlap rule is checked.
-            const NEW_CELL: i64 = -1;
-            let probe = NewObservation {
-                nis: nis.clone(),
-                effective_on,
-                status,
-                cell_id: Some(NEW_CELL),
-                source,
-                source_reference: reference.clone(),
-            };
-            match service::check_observations(
-                &state.registry(),
-                &geography,
-                &[probe],
-                state.clock.today(),
-                lang,
-                Some(NEW_CELL),
-            ) {
-                Ok(()) => {
-                    match service::create_cell(&ctx, &reviewer(&user, &actor), &new_cell_name).await
-                    {
-                        Ok(id) => {
-                            state.freshen().await?;
-                            cell_id = Some(id);
-                        }
-                        Err(e) => error = Some(registry_error(&state, lang, &e)?),
-                    }
-                }
-                Err(e) => error = Some(registry_error(&state, lang, &e)?),
+            Ok(()) => {
+                state.freshen().await?;
+                let notice = state.i18n.t(lang, "registry-observation-recorded");
+                return municipality_registry_page(
+                    &state,
+                    lang,
+                    &user,
+                    &nis,
+                    None,
+                    Some(notice),
+                    StatusCode::OK,
+                    None,
+                )
+                .await;
             }
-        }
-        if error.is_none() {
-            let observation = NewObservation {
-                nis: nis.clone(),
-                effective_on,
-                status,
-                cell_id,
-                source,
-                source_reference: reference,
-            };
-            match service::record_observations(
-                &ctx,
-                &Recorder {
-                    actor: &actor,
-                    label: &user.display_name,
-                },
-                &state.registry(),
-                &geography,
-                &[observation],
-                None,
-                lang,
-            )
-            .await
-            {
-                Ok(()) => {
-                    state.freshen().await?;
-                    let notice = state.i18n.t(lang, "registry-observation-recorded");
-                    return municipality_registry_page(
-                        &state,
-                        lang,
-                        &user,
-                        &nis,
-                        None,
-                        Some(notice),
-                        StatusCode::OK,
-                        None,
-                    )
-                    .await;
-                }
-                Err(e) => error = Some(registry_error(&state, lang, &e)?),
-            }
+            Err(e) => error = Some(registry_error(&state, lang, &e)?),
         }
     }
     municipality_registry_page(

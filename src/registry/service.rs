@@ -1374,12 +1374,20 @@ pub async fn update_cell(
     })
 }
 
-/// Creates a cell from staff input (name only; details follow on its page).
+/// Creates an empty cell (its details are filled in on the cell's page).
 pub async fn create_cell(
     ctx: &Context<'_>,
     reviewer: &Reviewer<'_>,
     name: &str,
 ) -> Result<i64, RegistryError> {
+    let name = valid_cell_name(name)?;
+    let mut tx = ctx.db.begin().await?;
+    let id = insert_new_cell(&mut tx, reviewer.actor, &name, ctx.now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+fn valid_cell_name(name: &str) -> Result<String, RegistryError> {
     let name = nfc(name.trim());
     if name.is_empty() {
         return Err(input("registry-error-cell-name-required"));
@@ -1390,12 +1398,20 @@ pub async fn create_cell(
     if contains_national_number(&name) {
         return Err(input("registry-error-personal-data"));
     }
-    let mut tx = ctx.db.begin().await?;
+    Ok(name)
+}
+
+async fn insert_new_cell(
+    tx: &mut crate::core::db::Tx,
+    actor: &Actor,
+    name: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<i64, RegistryError> {
     let id = store::insert_cell(
-        &mut tx,
+        tx,
         &CellRow {
             id: 0,
-            name: name.clone(),
+            name: name.to_string(),
             founded_on: None,
             rules_adopted: false,
             rules_adopted_on: None,
@@ -1407,23 +1423,58 @@ pub async fn create_cell(
             information_officer_user_id: None,
             remarks: String::new(),
         },
-        ctx.now,
+        now,
     )
     .await?;
     audit::record(
-        &mut tx,
-        reviewer.actor,
+        tx,
+        actor,
         Entry {
             action: "registry.cell.create",
             entity_type: "cell",
             entity_id: id.to_string(),
             details: json!({ "name": name }),
         },
-        ctx.now,
+        now,
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
+}
+
+/// Records one observation entered by staff. When `new_cell` names a cell to create, the
+/// cell and the observation are written in one transaction, so a refused observation
+/// leaves no cell behind.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_observation(
+    ctx: &Context<'_>,
+    recorder: &Recorder<'_>,
+    registry: &Registry,
+    geography: &Geography,
+    mut observation: NewObservation,
+    new_cell: Option<&str>,
+    lang: Lang,
+) -> Result<(), RegistryError> {
+    // A stand-in id for the cell to be created, so that the overlap rule is checked.
+    const NEW_CELL: i64 = -1;
+    let new_cell = new_cell.map(valid_cell_name).transpose()?;
+    if new_cell.is_some() {
+        observation.cell_id = Some(NEW_CELL);
+    }
+    check_observations(
+        registry,
+        geography,
+        std::slice::from_ref(&observation),
+        ctx.today(),
+        lang,
+        new_cell.is_some().then_some(NEW_CELL),
+    )?;
+    let mut tx = ctx.db.begin().await?;
+    if let Some(name) = &new_cell {
+        observation.cell_id = Some(insert_new_cell(&mut tx, recorder.actor, name, ctx.now).await?);
+    }
+    write_observations(&mut tx, recorder, &[observation], None, ctx.now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 // ----- surveys -----
