@@ -62,9 +62,7 @@ async fn accounts_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let accounts = service::list_accounts(&state.db)
-        .await
-        .map_err(AppError::internal)?;
+    let accounts = service::list_accounts(&state.db).await?;
     let can_manage = crate::identity::MANAGE_ACCOUNTS.granted_to(user.role);
     let rows: Vec<minijinja::Value> = accounts
         .iter()
@@ -147,7 +145,8 @@ async fn account_action_refused(
         IdentityError::NotAllowed => Err(AppError::Forbidden {
             key: "error-forbidden",
         }),
-        IdentityError::Database(_) | IdentityError::Internal(_) => Err(AppError::internal(error)),
+        IdentityError::Database(e) => Err(AppError::database(&e)),
+        IdentityError::Internal(_) => Err(AppError::internal(error)),
         other => {
             let status = if matches!(other, IdentityError::LastAdministrator) {
                 StatusCode::CONFLICT
@@ -550,9 +549,7 @@ async fn access_requests_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let requests = service::pending_access_requests(&state.db)
-        .await
-        .map_err(AppError::internal)?;
+    let requests = service::pending_access_requests(&state.db).await?;
     let geography = state.geography();
     let rows: Vec<minijinja::Value> = requests
         .iter()
@@ -665,9 +662,8 @@ pub async fn decide_access_request(
             )
             .await
         }
-        Err(error @ (IdentityError::Database(_) | IdentityError::Internal(_))) => {
-            Err(AppError::internal(error))
-        }
+        Err(IdentityError::Database(e)) => Err(AppError::database(&e)),
+        Err(error @ IdentityError::Internal(_)) => Err(AppError::internal(error)),
         Err(error) => {
             let message = state.i18n.t(lang, error.message_key());
             access_requests_page(

@@ -209,7 +209,7 @@ pub async fn map_svg(
     let lang = lang_param(&params)?;
     let query = strict_query(&params, &geography, state.clock.today())?;
     let boundaries = if query.view == view::View::Geo && state.boundary_count() > 0 {
-        Some(state.boundaries().await.map_err(AppError::internal)?)
+        Some(state.boundaries().await?)
     } else {
         None
     };
@@ -260,7 +260,7 @@ pub async fn map_png(
     let lang = lang_param(&params)?;
     let query = strict_query(&params, &geography, state.clock.today())?;
     let boundaries = if query.view == view::View::Geo && state.boundary_count() > 0 {
-        Some(state.boundaries().await.map_err(AppError::internal)?)
+        Some(state.boundaries().await?)
     } else {
         None
     };
@@ -522,7 +522,7 @@ pub async fn map_geojson(
             "view",
         ));
     }
-    let boundaries = state.boundaries().await.map_err(AppError::internal)?;
+    let boundaries = state.boundaries().await?;
     let key = format!("geojson?{}", query.date);
     cached_or(
         &state,
@@ -557,9 +557,7 @@ pub async fn map_geojson(
 }
 
 pub async fn snapshots(State(state): State<AppState>) -> Result<Response, AppError> {
-    let list = crate::registry::service::snapshots(&state.db)
-        .await
-        .map_err(AppError::internal)?;
+    let list = crate::registry::service::snapshots(&state.db).await?;
     let items: Vec<serde_json::Value> = list
         .iter()
         .map(|s| {
@@ -581,8 +579,7 @@ pub async fn snapshot(
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let snapshot = crate::registry::service::snapshot(&state.db, id)
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     Ok(axum::Json(serde_json::json!({
         "id": snapshot.id,

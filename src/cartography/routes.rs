@@ -117,7 +117,7 @@ async fn map_like_page(
     let picture = registry.picture(&geography, query.date);
     let summary = picture.summary(&geography);
     let boundaries = if query.view == View::Geo && state.boundary_count() > 0 {
-        Some(state.boundaries().await.map_err(AppError::internal)?)
+        Some(state.boundaries().await?)
     } else {
         None
     };
@@ -341,9 +341,7 @@ pub async fn snapshots_page(
     Path(lang): Path<String>,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    let snapshots = crate::registry::service::snapshots(&state.db)
-        .await
-        .map_err(AppError::internal)?;
+    let snapshots = crate::registry::service::snapshots(&state.db).await?;
     let items: Vec<minijinja::Value> = snapshots
         .iter()
         .map(|s| {
@@ -379,8 +377,7 @@ pub async fn snapshot_page(
     let lang = lang_from_path(&lang)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let snapshot = crate::registry::service::snapshot(&state.db, id)
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     let geography = state.geography();
     let summary_lines = view::summary_lines(&state, lang, &snapshot.summary);

@@ -51,6 +51,15 @@ impl AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
+        AppError::database(&error)
+    }
+}
+
+impl AppError {
+    /// The answer to a database failure, for every capability's error type: a database
+    /// that cannot be reached (pool exhausted or closed, connection lost) is unavailable
+    /// for a moment (503 with `Retry-After`), anything else is an internal error.
+    pub fn database(error: &sqlx::Error) -> AppError {
         match error {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 AppError::Unavailable(error.to_string())

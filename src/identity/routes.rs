@@ -295,9 +295,7 @@ async fn enrol_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let enrolment = service::start_enrolment(&state.context(), user)
-        .await
-        .map_err(AppError::internal)?;
+    let enrolment = service::start_enrolment(&state.context(), user).await?;
     Ok(render_with_status(
         state,
         &meta(
@@ -381,9 +379,7 @@ pub async fn sign_out(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     csrf::require_session_token(&form.csrf, &user)?;
-    service::sign_out(&state.context(), &user, &ip)
-        .await
-        .map_err(AppError::internal)?;
+    service::sign_out(&state.context(), &user, &ip).await?;
     Ok(see_other(
         &format!("/{}/", lang.code()),
         Some(session::clearing_cookie()),
@@ -400,13 +396,9 @@ async fn account_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let account = service::account_by_id(&state.db, user.user_id)
-        .await
-        .map_err(AppError::internal)?;
+    let account = service::account_by_id(&state.db, user.user_id).await?;
     let sessions = session_store::list_for_user(&state.db, user.user_id).await?;
-    let recovery_left = service::unused_recovery_codes(&state.db, user.user_id)
-        .await
-        .map_err(AppError::internal)?;
+    let recovery_left = service::unused_recovery_codes(&state.db, user.user_id).await?;
     let geography = state.geography();
     let municipalities: Vec<String> = account
         .municipalities
@@ -578,9 +570,7 @@ pub async fn end_other_sessions(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     csrf::require_session_token(&form.csrf, &user)?;
-    service::end_other_sessions(&state.context(), &user, &ip)
-        .await
-        .map_err(AppError::internal)?;
+    service::end_other_sessions(&state.context(), &user, &ip).await?;
     Ok(see_other(
         &format!("/{}/account?saved=sessions", lang.code()),
         None,
@@ -594,9 +584,8 @@ pub async fn export(
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
     lang_from_path(&lang)?;
-    let data = service::export_personal_data(&state.context(), &user, &ip, &state.personal_data)
-        .await
-        .map_err(AppError::internal)?;
+    let data =
+        service::export_personal_data(&state.context(), &user, &ip, &state.personal_data).await?;
     let body = serde_json::to_string_pretty(&data).map_err(AppError::internal)?;
     let mut response = body.into_response();
     let headers = response.headers_mut();
@@ -620,9 +609,7 @@ pub async fn request_deletion(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     csrf::require_session_token(&form.csrf, &user)?;
-    service::request_deletion(&state.context(), &user, &ip)
-        .await
-        .map_err(AppError::internal)?;
+    service::request_deletion(&state.context(), &user, &ip).await?;
     Ok(see_other(
         &format!("/{}/account?saved=deletion", lang.code()),
         None,
@@ -666,9 +653,7 @@ pub async fn reset_request_submit(
     if !csrf::verify_anonymous(&headers, &form.csrf) {
         return Ok(refuse_forgery());
     }
-    service::request_password_reset(&state.context(), &form.email, &ip)
-        .await
-        .map_err(AppError::internal)?;
+    service::request_password_reset(&state.context(), &form.email, &ip).await?;
     Ok(render(
         &state,
         &meta(&state, lang, "identity-reset-title", "/password-reset"),

@@ -1429,6 +1429,23 @@ pub async fn has_administrator(db: &Db) -> Result<bool, IdentityError> {
     Ok(store::count_admins(db).await? > 0)
 }
 
+/// A failure that reaches a handler as an HTTP answer: not found, forbidden, unavailable
+/// for a moment when the database cannot be reached, internal otherwise. Refusals of input
+/// are shown on their form by the handler and never come this way.
+impl From<IdentityError> for crate::core::error::AppError {
+    fn from(error: IdentityError) -> Self {
+        use crate::core::error::AppError;
+        match error {
+            IdentityError::NotFound => AppError::NotFound,
+            IdentityError::NotAllowed => AppError::Forbidden {
+                key: "error-forbidden",
+            },
+            IdentityError::Database(e) => AppError::database(&e),
+            other => AppError::internal(other),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

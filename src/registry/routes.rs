@@ -276,7 +276,7 @@ fn registry_error(state: &AppState, lang: Lang, error: &RegistryError) -> Result
         RegistryError::NotAllowed => Err(AppError::Forbidden {
             key: "error-forbidden",
         }),
-        RegistryError::Database(e) => Err(AppError::internal(e)),
+        RegistryError::Database(e) => Err(AppError::database(e)),
         other => Ok(other.message(&state.i18n, lang)),
     }
 }
@@ -481,9 +481,7 @@ async fn declaration_page(
             }
         })
         .collect();
-    let members = service::members_for(&state.db, &cell_codes(&declaration.nis, payload))
-        .await
-        .map_err(AppError::internal)?;
+    let members = service::members_for(&state.db, &cell_codes(&declaration.nis, payload)).await?;
     let form = form_context(state, lang, &declaration.nis, payload, problems, &members);
     Ok(page(
         state,
@@ -593,9 +591,7 @@ pub async fn declaration_submit(
                 .into_response());
             }
             Ok(()) => {
-                let fresh = service::declaration(&state.db, declaration.id)
-                    .await
-                    .map_err(AppError::internal)?;
+                let fresh = service::declaration(&state.db, declaration.id).await?;
                 return declaration_page(
                     &state,
                     lang,
@@ -687,9 +683,7 @@ async fn survey_page(
             .collect(),
         None => vec![],
     };
-    let members = service::members_for(&state.db, &cell_codes(&invitation.nis, payload))
-        .await
-        .map_err(AppError::internal)?;
+    let members = service::members_for(&state.db, &cell_codes(&invitation.nis, payload)).await?;
     let form = form_context(state, lang, &invitation.nis, payload, problems, &members);
     let response = page(
         state,
@@ -732,16 +726,11 @@ pub async fn survey_form(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     let (invitation, survey) =
-        match service::invitation_for_token(&state.db, &token, state.clock.today())
-            .await
-            .map_err(AppError::internal)?
-        {
+        match service::invitation_for_token(&state.db, &token, state.clock.today()).await? {
             Ok(found) => found,
             Err(problem) => return Ok(link_problem_page(&state, lang, problem)),
         };
-    let open = service::open_declaration_for_invitation(&state.db, invitation.id)
-        .await
-        .map_err(AppError::internal)?;
+    let open = service::open_declaration_for_invitation(&state.db, invitation.id).await?;
     let payload = match &open {
         Some(declaration) => declaration.payload.clone(),
         None => DeclarationPayload::from_registry(
@@ -779,16 +768,11 @@ pub async fn survey_submit(
         return Err(AppError::Forbidden { key: "error-csrf" });
     }
     let (invitation, survey) =
-        match service::invitation_for_token(&state.db, &token, state.clock.today())
-            .await
-            .map_err(AppError::internal)?
-        {
+        match service::invitation_for_token(&state.db, &token, state.clock.today()).await? {
             Ok(found) => found,
             Err(problem) => return Ok(link_problem_page(&state, lang, problem)),
         };
-    let open = service::open_declaration_for_invitation(&state.db, invitation.id)
-        .await
-        .map_err(AppError::internal)?;
+    let open = service::open_declaration_for_invitation(&state.db, invitation.id).await?;
     let (payload, mut problems) = payload_from_form(&form);
     if problems.is_empty() {
         let actor = Actor::anonymous(&ip);
@@ -962,15 +946,11 @@ async fn review_page(
         .map_err(|e| AppError::internal(e.to_string()))?;
     let payload = &declaration.payload;
     let coordinator_account = match payload.coordinator_account {
-        Some(id) => service::account_label(&state.db, id)
-            .await
-            .map_err(AppError::internal)?,
+        Some(id) => service::account_label(&state.db, id).await?,
         None => None,
     };
     let information_officer_account = match payload.information_officer_account {
-        Some(id) => service::account_label(&state.db, id)
-            .await
-            .map_err(AppError::internal)?,
+        Some(id) => service::account_label(&state.db, id).await?,
         None => None,
     };
     Ok(page(
@@ -1433,9 +1413,7 @@ async fn cell_page(
     };
     let payload = payload.unwrap_or(&current);
     let codes = registry.members_of(&geography, id, today);
-    let accounts = service::members_for(&state.db, &codes)
-        .await
-        .map_err(AppError::internal)?;
+    let accounts = service::members_for(&state.db, &codes).await?;
     let form = form_context(state, lang, "", payload, problems, &accounts);
     let lifecycle: Lifecycle = registry.lifecycle(&geography, id, today);
     Ok(page(
@@ -1767,9 +1745,7 @@ async fn surveys_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let list = service::surveys(&state.db, state.clock.today())
-        .await
-        .map_err(AppError::internal)?;
+    let list = service::surveys(&state.db, state.clock.today()).await?;
     let rows: Vec<minijinja::Value> = list
         .iter()
         .map(|s| {
@@ -1873,9 +1849,7 @@ async fn one_survey_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let geography = state.geography();
-    let invitations = service::invitations(&state.db, survey.id)
-        .await
-        .map_err(AppError::internal)?;
+    let invitations = service::invitations(&state.db, survey.id).await?;
     let registry = state.registry();
     let scope = service::survey_scope(
         &survey.scope,
@@ -1964,8 +1938,7 @@ pub async fn survey_overview(
     let lang = lang_from_path(&lang)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let survey = service::survey(&state.db, id, state.clock.today())
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     one_survey_page(&state, lang, &user, &survey, None, None, StatusCode::OK).await
 }
@@ -1982,8 +1955,7 @@ pub async fn survey_action(
     let form = FormData::parse(&body);
     csrf::require_session_token(form.get("csrf"), &user)?;
     let survey = service::survey(&state.db, id, state.clock.today())
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     let actor = actor_of(&user, &ip);
     let ctx = state.context();
@@ -2005,8 +1977,7 @@ pub async fn survey_action(
         _ => return Err(AppError::bad_request("error-bad-request", "action")),
     };
     let survey = service::survey(&state.db, id, state.clock.today())
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     match result {
         Ok(notice) => {

@@ -1908,6 +1908,23 @@ pub async fn forget_person(
     store::forget_person(tx, user_id, label).await
 }
 
+/// A failure that reaches a handler as an HTTP answer: not found, forbidden, unavailable
+/// for a moment when the database cannot be reached, internal otherwise. Refusals of input
+/// are shown on their form by the handler and never come this way.
+impl From<RegistryError> for crate::core::error::AppError {
+    fn from(error: RegistryError) -> Self {
+        use crate::core::error::AppError;
+        match error {
+            RegistryError::NotFound => AppError::NotFound,
+            RegistryError::NotAllowed => AppError::Forbidden {
+                key: "error-forbidden",
+            },
+            RegistryError::Database(e) => AppError::database(&e),
+            other => AppError::internal(other),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

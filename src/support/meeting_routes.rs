@@ -106,7 +106,7 @@ fn error_text(state: &AppState, lang: Lang, error: &SupportError) -> Result<Stri
             key: "error-forbidden",
         }),
         SupportError::TooMany => Ok(state.i18n.t(lang, "support-error-too-many")),
-        SupportError::Database(e) => Err(AppError::internal(e)),
+        SupportError::Database(e) => Err(AppError::database(e)),
     }
 }
 
@@ -172,16 +172,14 @@ async fn meeting_form_page(
             state.config.support_answer_days,
             state.clock.now(),
         )
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     let requests: &[service::Request] = match &target {
         MeetingForm::Plan(req) => std::slice::from_ref(*req),
         MeetingForm::Change { requests, .. } => requests,
     };
     let mut candidates: Vec<(i64, String)> = match requests.first() {
         Some(req) => service::candidates(&state.db, &geography, req, &figures.workload)
-            .await
-            .map_err(AppError::internal)?
+            .await?
             .into_iter()
             .map(|c| (c.id, c.name))
             .collect(),
@@ -189,9 +187,7 @@ async fn meeting_form_page(
     };
     if let MeetingForm::Change { meeting, .. } = &target {
         // Staff already present stay listed even if they would not be proposed today.
-        let (_, present) = meetings::links(&state.db, meeting.id)
-            .await
-            .map_err(AppError::internal)?;
+        let (_, present) = meetings::links(&state.db, meeting.id).await?;
         for (id, name) in staff_names(state).await? {
             if present.contains(&id) && !candidates.iter().any(|(c, _)| *c == id) {
                 candidates.push((id, name));
@@ -437,9 +433,7 @@ async fn meeting_page(
             SupportError::NotFound => AppError::NotFound,
             other => AppError::internal(other),
         })?;
-    let (requests, staff) = meetings::links(&state.db, meeting_id)
-        .await
-        .map_err(AppError::internal)?;
+    let (requests, staff) = meetings::links(&state.db, meeting_id).await?;
     let names = staff_names(state).await?;
     let name_of = |id: i64| {
         names
@@ -454,9 +448,7 @@ async fn meeting_page(
             linked.push(minijinja::context! { id => r.id, reference => r.reference });
         }
     }
-    let actions = meetings::actions_of(&state.db, &[meeting_id])
-        .await
-        .map_err(AppError::internal)?;
+    let actions = meetings::actions_of(&state.db, &[meeting_id]).await?;
     let geography = state.geography();
     let place = meetings::place_words(
         &state.context(),
@@ -684,16 +676,10 @@ async fn change_target(
     state: &AppState,
     meeting: &meetings::Meeting,
 ) -> Result<Vec<service::Request>, AppError> {
-    let (ids, _) = meetings::links(&state.db, meeting.id)
-        .await
-        .map_err(AppError::internal)?;
+    let (ids, _) = meetings::links(&state.db, meeting.id).await?;
     let mut requests = vec![];
     for id in ids {
-        requests.push(
-            service::request(&state.db, id)
-                .await
-                .map_err(AppError::internal)?,
-        );
+        requests.push(service::request(&state.db, id).await?);
     }
     Ok(requests)
 }
@@ -710,9 +696,7 @@ pub async fn change_form(
         return refused_page(&state, lang, &user, &meeting, "support-error-meeting-held").await;
     }
     let requests = change_target(&state, &meeting).await?;
-    let (_, staff) = meetings::links(&state.db, meeting.id)
-        .await
-        .map_err(AppError::internal)?;
+    let (_, staff) = meetings::links(&state.db, meeting.id).await?;
     let start = local_time(meeting.starts_at);
     let end = local_time(meeting.ends_at);
     let mut form = vec![
@@ -860,8 +844,7 @@ pub async fn cancel_form(
     let lang = lang_from_path(&lang)?;
     let meeting = meeting_for(&state, &id).await?;
     let has_actions = !meetings::actions_of(&state.db, &[meeting.id])
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .is_empty();
     if !meeting.can_cancel(has_actions) {
         return refused_page(
@@ -965,8 +948,7 @@ pub async fn calendar_submit(
         &Actor::user(user.user_id, &ip),
         user.user_id,
     )
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     let base = state.public_url().trim_end_matches('/').to_string();
     let mut response = page(
         &state,
@@ -990,10 +972,7 @@ pub async fn calendar_submit(
 }
 
 async fn feed_response(state: &AppState, token: &str, team: bool) -> Result<Response, AppError> {
-    match meetings::feed(&state.context(), &state.geography(), token, team)
-        .await
-        .map_err(AppError::internal)?
-    {
+    match meetings::feed(&state.context(), &state.geography(), token, team).await? {
         Some(body) => {
             let mut response = Response::new(axum::body::Body::from(body));
             response.headers_mut().insert(
@@ -1062,8 +1041,7 @@ pub async fn municipality_file(
         .part::<super::SupportPart>()
         .files
         .file(&state.db, &nis, &places, day)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     let activity = file.activity.get_or_render(lang, || {
         crate::core::web::render_fragment(
             &state,

@@ -468,9 +468,7 @@ async fn requester_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let messages = service::messages(&state.db, req.id, false)
-        .await
-        .map_err(AppError::internal)?;
+    let messages = service::messages(&state.db, req.id, false).await?;
     Ok(page(
         state,
         lang,
@@ -632,7 +630,7 @@ fn error_message(state: &AppState, lang: Lang, error: &SupportError) -> Result<S
         }),
         SupportError::NotFound => Err(AppError::NotFound),
         SupportError::TooMany => Ok(state.i18n.t(lang, "support-error-too-many")),
-        SupportError::Database(e) => Err(AppError::internal(e)),
+        SupportError::Database(e) => Err(AppError::database(e)),
     }
 }
 
@@ -668,9 +666,7 @@ pub async fn follow_submit(
         staff: false,
     };
     let (notice, error, status) = requester_action(&state, lang, &req, &who, &pairs).await?;
-    let fresh = service::request(&state.db, req.id)
-        .await
-        .map_err(AppError::internal)?;
+    let fresh = service::request(&state.db, req.id).await?;
     let (csrf_token, _) = csrf::anonymous_token(&headers);
     requester_page(
         &state,
@@ -699,8 +695,7 @@ pub async fn my_requests(
         },
         200,
     )
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     let rows: Vec<minijinja::Value> = list
         .iter()
         .map(|r| row_context(&state, lang, r, 0))
@@ -795,9 +790,7 @@ pub async fn my_request_submit(
         staff: false,
     };
     let (notice, error, status) = requester_action(&state, lang, &req, &who, &pairs).await?;
-    let fresh = service::request(&state.db, req.id)
-        .await
-        .map_err(AppError::internal)?;
+    let fresh = service::request(&state.db, req.id).await?;
     requester_page(
         &state,
         lang,
@@ -827,8 +820,7 @@ pub async fn team(
         .part::<super::SupportPart>()
         .team
         .dashboard(&state.db, user.user_id, target, state.clock.now())
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     let mine = &personal.mine;
     let table = |list: TeamList, requests: &[Request]| -> Result<minijinja::Value, AppError> {
         let rows: Vec<minijinja::Value> = requests
@@ -979,8 +971,7 @@ pub async fn team_list(
         .part::<super::SupportPart>()
         .team
         .figures(&state.db, target, state.clock.now())
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     let total = list.total(&figures, user.user_id).max(0) as u64;
     let pages = total.div_ceil(LIST_PAGE).max(1);
     if number > pages {
@@ -992,8 +983,7 @@ pub async fn team_list(
         LIST_PAGE,
         (number - 1) * LIST_PAGE,
     )
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     let rows: Vec<minijinja::Value> = requests
         .iter()
         .map(|r| row_context(&state, lang, r, target))
@@ -1051,9 +1041,7 @@ async fn staff_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let messages = service::messages(&state.db, req.id, true)
-        .await
-        .map_err(AppError::internal)?;
+    let messages = service::messages(&state.db, req.id, true).await?;
     let figures = state
         .part::<super::SupportPart>()
         .team
@@ -1062,14 +1050,11 @@ async fn staff_page(
             state.config.support_answer_days,
             state.clock.now(),
         )
-        .await
-        .map_err(AppError::internal)?;
-    let candidates = service::candidates(&state.db, &state.geography(), req, &figures.workload)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
+    let candidates =
+        service::candidates(&state.db, &state.geography(), req, &figures.workload).await?;
     let meetings: Vec<minijinja::Value> = super::meetings::meetings_of_request(&state.db, req.id)
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .iter()
         .map(|m| {
             let start = m.starts_at + crate::core::clock::brussels_offset(m.starts_at);
@@ -1218,9 +1203,7 @@ pub async fn detail_submit(
             .map(|_| "support-step-done")
         }
     };
-    let fresh = service::request(&state.db, req.id)
-        .await
-        .map_err(AppError::internal)?;
+    let fresh = service::request(&state.db, req.id).await?;
     match result {
         Ok(key) => {
             let notice = state.i18n.t(lang, key);

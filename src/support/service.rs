@@ -801,3 +801,20 @@ pub async fn candidates(
     }
     Ok(list)
 }
+
+/// A failure that reaches a handler as an HTTP answer: not found, forbidden, unavailable
+/// for a moment when the database cannot be reached, internal otherwise. Refusals of input
+/// are shown on their form by the handler and never come this way.
+impl From<SupportError> for crate::core::error::AppError {
+    fn from(error: SupportError) -> Self {
+        use crate::core::error::AppError;
+        match error {
+            SupportError::NotFound => AppError::NotFound,
+            SupportError::NotAllowed => AppError::Forbidden {
+                key: "error-forbidden",
+            },
+            SupportError::Database(e) => AppError::database(&e),
+            other => AppError::internal(other),
+        }
+    }
+}

@@ -405,3 +405,29 @@ async fn a_change_made_through_one_instance_is_served_by_the_other_at_once() {
         "the LIVC-R section follows the registry"
     );
 }
+
+/// A database that cannot be reached for a moment answers 503 with `Retry-After`, whichever
+/// capability's error carries it; a missing object answers 404.
+#[test]
+fn every_capability_error_reaches_the_same_http_answer() {
+    use axum::response::IntoResponse;
+    use radix::core::error::AppError;
+    let answers = [
+        AppError::from(radix::identity::service::IdentityError::Database(
+            sqlx::Error::PoolTimedOut,
+        )),
+        AppError::from(radix::registry::service::RegistryError::Database(
+            sqlx::Error::PoolTimedOut,
+        )),
+        AppError::from(radix::support::service::SupportError::Database(
+            sqlx::Error::PoolClosed,
+        )),
+    ];
+    for answer in answers {
+        let response = answer.into_response();
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()["retry-after"], "5");
+    }
+    let missing = AppError::from(radix::registry::service::RegistryError::NotFound);
+    assert_eq!(missing.into_response().status(), 404);
+}
