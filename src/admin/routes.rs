@@ -322,16 +322,6 @@ pub async fn audit(
     ))
 }
 
-/// A CSV cell that a spreadsheet will not execute.
-fn csv_cell(value: &str) -> String {
-    let neutral = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    format!("\"{}\"", neutral.replace('"', "\"\""))
-}
-
 pub async fn audit_csv(
     State(state): State<AppState>,
     Path(lang): Path<String>,
@@ -354,7 +344,7 @@ pub async fn audit_csv(
             r.details.clone(),
         ]
         .iter()
-        .map(|v| csv_cell(v))
+        .map(|v| crate::core::export::csv_cell(v))
         .collect::<Vec<_>>()
         .join(",");
         out.push_str(&line);
@@ -526,19 +516,6 @@ pub async fn outbox_message(
             sent => message.sent_at.map(timestamp),
         },
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_cell;
-
-    #[test]
-    fn csv_cells_never_start_a_formula() {
-        assert_eq!(csv_cell("=cmd|' /C calc'!A0"), "\"'=cmd|' /C calc'!A0\"");
-        assert_eq!(csv_cell("+1"), "\"'+1\"");
-        assert_eq!(csv_cell("@SUM(1)"), "\"'@SUM(1)\"");
-        assert_eq!(csv_cell("plain \"quoted\""), "\"plain \"\"quoted\"\"\"");
-    }
 }
 
 async fn access_requests_page(

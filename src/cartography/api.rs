@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::render;
 use super::view::{self, MapParams, MapQuery};
 use crate::core::error::AppError;
+use crate::core::export::{formula_safe, sheet_name, xlsx_table_sheet};
 use crate::core::i18n::Lang;
 use crate::core::state::AppState;
 use crate::geo::GeoState;
@@ -327,15 +328,6 @@ fn png_name(query: &MapQuery) -> String {
     format!("livc-r-{}-{}.png", query.date, query.view.code())
 }
 
-/// A cell value that a spreadsheet would take for a formula is written as text.
-fn spreadsheet_safe(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    }
-}
-
 fn table_headers(state: &AppState, lang: Lang) -> Vec<String> {
     [
         "cartography-column-nis",
@@ -392,7 +384,7 @@ pub async fn table_csv(
             let mut writer = csv::Writer::from_writer(vec![]);
             let write = |writer: &mut csv::Writer<Vec<u8>>, record: &[String]| {
                 writer
-                    .write_record(record.iter().map(|v| spreadsheet_safe(v)))
+                    .write_record(record.iter().map(|v| formula_safe(v).into_owned()))
                     .map_err(AppError::internal)
             };
             write(&mut writer, &table_headers(&state, lang))?;
@@ -436,25 +428,14 @@ fn xlsx(
     use rust_xlsxwriter::{Format, Workbook};
     let bold = Format::new().set_bold();
     let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name(spreadsheet_name(
+    xlsx_table_sheet(
+        &mut workbook,
         &state.i18n.t(lang, "cartography-sheet-municipalities"),
-    ))?;
-    for (col, header) in table_headers(state, lang).iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, header, &bold)?;
-    }
-    for (index, row) in table_rows(state, lang, query).iter().enumerate() {
-        for (col, value) in row.iter().enumerate() {
-            // Written as text cells: never evaluated as formulas.
-            sheet.write_string(index as u32 + 1, col as u16, value)?;
-        }
-    }
-    sheet.set_freeze_panes(1, 0)?;
-    sheet.autofit();
+        &table_headers(state, lang),
+        &table_rows(state, lang, query),
+    )?;
     let totals = workbook.add_worksheet();
-    totals.set_name(spreadsheet_name(
-        &state.i18n.t(lang, "cartography-sheet-summary"),
-    ))?;
+    totals.set_name(sheet_name(&state.i18n.t(lang, "cartography-sheet-summary")))?;
     let headers = [
         "cartography-summary-area",
         "cartography-summary-cells",
@@ -500,14 +481,6 @@ fn xlsx(
     }
     totals.autofit();
     Ok(bytes::Bytes::from(workbook.save_to_buffer()?))
-}
-
-/// Sheet names may not hold some characters nor exceed 31 characters.
-fn spreadsheet_name(name: &str) -> String {
-    name.chars()
-        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\'))
-        .take(31)
-        .collect()
 }
 
 pub async fn map_geojson(

@@ -6,7 +6,6 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::domain::{Lifecycle, MEETING_FREQUENCIES, Observed, SERVICES, Source, Status};
@@ -18,6 +17,7 @@ use crate::core::audit::Actor;
 use crate::core::auth::policy::{ClientIp, CurrentUser};
 use crate::core::auth::session::SessionUser;
 use crate::core::auth::{Role, csrf};
+use crate::core::date::parse_date;
 use crate::core::error::AppError;
 use crate::core::i18n::{Lang, format_date};
 use crate::core::state::AppState;
@@ -92,23 +92,12 @@ impl FormData {
     }
 }
 
-fn parse_date(text: &str) -> Result<Option<NaiveDate>, ()> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
-        .map(Some)
-        .map_err(|_| ())
-}
-
 /// Reads the declaration fields of a form; unreadable dates become problems.
 fn payload_from_form(form: &FormData) -> (DeclarationPayload, Vec<FieldProblem>) {
     let mut problems = vec![];
     let mut date = |field: &'static str| match parse_date(form.get(field)) {
         Ok(value) => value,
-        Err(()) => {
+        Err(_) => {
             problems.push(FieldProblem {
                 field,
                 key: "registry-error-date-invalid",

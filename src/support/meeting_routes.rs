@@ -83,9 +83,9 @@ fn from_local(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
 /// take times out of the range the calendar arithmetic handles).
 fn parse_date(text: &str) -> Option<NaiveDate> {
     use chrono::Datelike;
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(text.trim(), "%d/%m/%Y"))
+    crate::core::date::parse_date(text)
         .ok()
+        .flatten()
         .filter(|d| (2000..=2200).contains(&d.year()))
 }
 
