@@ -24,6 +24,17 @@ pub fn parse_date(text: &str) -> Result<Option<NaiveDate>, InvalidDate> {
         .ok_or(InvalidDate)
 }
 
+/// A moment as Belgian readers expect it: the date and the hour in Brussels time
+/// (31/12/2024 14:05).
+pub fn format_local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    let local = at + crate::core::clock::brussels_offset(at);
+    format!(
+        "{} {}",
+        format_date(local.date_naive()),
+        local.format("%H:%M")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

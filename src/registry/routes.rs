@@ -17,10 +17,12 @@ use crate::core::audit::Actor;
 use crate::core::auth::policy::{ClientIp, CurrentUser};
 use crate::core::auth::session::SessionUser;
 use crate::core::auth::{Role, csrf};
+use crate::core::date::format_local_time as timestamp;
 use crate::core::date::parse_date;
 use crate::core::error::AppError;
 use crate::core::i18n::{Lang, format_date};
 use crate::core::state::AppState;
+use crate::core::web::form::Form as FormData;
 use crate::core::web::{PageMeta, lang_from_path, render_with_status};
 use crate::geo::GeoState;
 use crate::registry::RegistryState;
@@ -52,44 +54,6 @@ fn page(
         context,
         status,
     )
-}
-
-fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
-    let local = at + crate::core::clock::brussels_offset(at);
-    format!(
-        "{} {}",
-        format_date(local.date_naive()),
-        local.format("%H:%M")
-    )
-}
-
-/// A submitted form as name/value pairs (checkbox groups repeat their name).
-struct FormData(Vec<(String, String)>);
-
-impl FormData {
-    fn parse(body: &str) -> FormData {
-        FormData(
-            form_urlencoded::parse(body.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
-    }
-
-    fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    }
-
-    fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
 }
 
 /// Reads the declaration fields of a form; unreadable dates become problems.

@@ -15,6 +15,7 @@ use crate::core::audit::Actor;
 use crate::core::auth::policy::{ClientIp, CurrentUser};
 use crate::core::auth::session::SessionUser;
 use crate::core::auth::{Role, csrf};
+use crate::core::date::format_local_time as timestamp;
 use crate::core::error::AppError;
 use crate::core::i18n::{Lang, format_date};
 use crate::core::state::AppState;
@@ -43,15 +44,6 @@ fn page(
         template,
         context,
         status,
-    )
-}
-
-fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
-    let local = at + crate::core::clock::brussels_offset(at);
-    format!(
-        "{} {}",
-        format_date(local.date_naive()),
-        local.format("%H:%M")
     )
 }
 

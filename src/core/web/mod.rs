@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod cache;
 pub mod csp;
+pub mod form;
 pub mod middleware;
 
 use std::sync::Arc;
