@@ -431,3 +431,56 @@ fn every_capability_error_reaches_the_same_http_answer() {
     let missing = AppError::from(radix::registry::service::RegistryError::NotFound);
     assert_eq!(missing.into_response().status(), 404);
 }
+
+/// Only the embeddable map may be framed, and only by the partner origins configured; every
+/// other page keeps `frame-ancestors 'none'`.
+#[tokio::test]
+async fn only_the_embeddable_map_may_be_framed_by_configured_partners() {
+    let database = fresh_database().await;
+    let mut config = database.config();
+    config.frame_ancestors = vec!["https://partner.example".into()];
+    let state = radix::App::start(
+        config,
+        radix::StartOptions {
+            pool: database.pool.clone(),
+            ..radix::StartOptions::default()
+        },
+    )
+    .await
+    .expect("starts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let app = radix::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let client = reqwest::Client::new();
+    let policy = |path: &'static str| {
+        let client = client.clone();
+        async move {
+            let response = client
+                .get(format!("http://{address}{path}"))
+                .send()
+                .await
+                .expect("page");
+            assert_eq!(response.status(), 200, "{path}");
+            response.headers()["content-security-policy"]
+                .to_str()
+                .expect("csp")
+                .to_string()
+        }
+    };
+    for _ in 0..2 {
+        // The second time the embed page comes from the cache: the header must still be set.
+        let embed = policy("/nl/cartography/embed").await;
+        assert!(
+            embed.contains("frame-ancestors https://partner.example"),
+            "{embed}"
+        );
+    }
+    let map = policy("/nl/cartography").await;
+    assert!(map.contains("frame-ancestors 'none'"), "{map}");
+    server.abort();
+}
