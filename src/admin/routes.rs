@@ -18,17 +18,6 @@ use crate::core::web::{PageMeta, lang_from_path, render, render_with_status};
 use crate::geo::GeoState;
 use crate::identity::service::{self, IdentityError, NewAccount};
 
-fn meta(state: &AppState, lang: Lang, title_key: &str, path: &str) -> PageMeta {
-    PageMeta {
-        lang,
-        title: state.i18n.t(lang, title_key),
-        description: None,
-        path: path.to_string(),
-        query: None,
-        section: "admin",
-    }
-}
-
 fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
     format!(
         "{} {}",
@@ -112,7 +101,13 @@ async fn accounts_page(
         .collect();
     Ok(render_with_status(
         state,
-        &meta(state, lang, "admin-accounts-title", "/admin/accounts"),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "admin-accounts-title",
+            "/admin/accounts",
+            "admin",
+        ),
         "admin/accounts.html",
         minijinja::context! {
             csrf => user.csrf_token,
@@ -311,7 +306,13 @@ pub async fn audit(
     let action = filter.action_prefix.clone().unwrap_or_default();
     Ok(render(
         &state,
-        &meta(&state, lang, "admin-audit-title", "/admin/audit"),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "admin-audit-title",
+            "/admin/audit",
+            "admin",
+        ),
         "admin/audit.html",
         minijinja::context! {
             entries => entries,
@@ -413,7 +414,13 @@ pub async fn jobs(
         .collect();
     Ok(render(
         &state,
-        &meta(&state, lang, "admin-jobs-title", "/admin/jobs"),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "admin-jobs-title",
+            "/admin/jobs",
+            "admin",
+        ),
         "admin/jobs.html",
         minijinja::context! { jobs => jobs, csrf => user.csrf_token },
     ))
@@ -476,7 +483,13 @@ pub async fn outbox(
         .collect();
     Ok(render(
         &state,
-        &meta(&state, lang, "admin-outbox-title", "/admin/outbox"),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "admin-outbox-title",
+            "/admin/outbox",
+            "admin",
+        ),
         "admin/outbox.html",
         minijinja::context! { messages => messages, smtp_configured => state.config.smtp.is_some() },
     ))
@@ -493,11 +506,12 @@ pub async fn outbox_message(
         .ok_or(AppError::NotFound)?;
     Ok(render(
         &state,
-        &meta(
-            &state,
+        &PageMeta::new(
+            &state.i18n,
             lang,
             "admin-outbox-message-title",
-            &format!("/admin/outbox/{id}"),
+            format!("/admin/outbox/{id}"),
+            "admin",
         ),
         "admin/outbox_message.html",
         minijinja::context! {
@@ -555,7 +569,13 @@ async fn access_requests_page(
         .collect();
     Ok(render_with_status(
         state,
-        &meta(state, lang, "admin-access-title", "/admin/access-requests"),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "admin-access-title",
+            "/admin/access-requests",
+            "admin",
+        ),
         "admin/access_requests.html",
         minijinja::context! { csrf => user.csrf_token, requests => rows, notice => notice, error => error },
         status,

@@ -31,15 +31,12 @@ struct SortLink {
     aria_sort: &'static str,
 }
 
+/// Cartography pages share their description and keep the view's parameters when the
+/// reader switches language.
 fn meta(state: &AppState, lang: Lang, title_key: &str, path: &str, query: String) -> PageMeta {
-    PageMeta {
-        lang,
-        title: state.i18n.t(lang, title_key),
-        description: Some(state.i18n.t(lang, "cartography-intro-short")),
-        path: path.to_string(),
-        query: Some(query),
-        section: "cartography",
-    }
+    PageMeta::new(&state.i18n, lang, title_key, path, "cartography")
+        .with_description(state.i18n.t(lang, "cartography-intro-short"))
+        .with_query(query)
 }
 
 /// Serves a cached rendering of this exact, validated view when there is one.

@@ -42,17 +42,6 @@ fn safe_next(next: Option<&str>, lang: Lang) -> String {
     }
 }
 
-fn meta(state: &AppState, lang: Lang, title_key: &str, path: &str) -> PageMeta {
-    PageMeta {
-        lang,
-        title: state.i18n.t(lang, title_key),
-        description: None,
-        path: path.to_string(),
-        query: None,
-        section: "account",
-    }
-}
-
 fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
     if let Some(cookie) = cookie
         && let Ok(value) = HeaderValue::from_str(&cookie)
@@ -120,7 +109,13 @@ fn sign_in_page(
     let (token, cookie) = csrf::anonymous_token(headers);
     let page = render_with_status(
         state,
-        &meta(state, lang, "identity-sign-in-title", "/sign-in"),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "identity-sign-in-title",
+            "/sign-in",
+            "account",
+        ),
         "identity/sign_in.html",
         minijinja::context! { email => email, next => next, csrf => token, error => error, notice => notice },
         status,
@@ -226,11 +221,12 @@ pub async fn second_factor_form(
     }
     Ok(render(
         &state,
-        &meta(
-            &state,
+        &PageMeta::new(
+            &state.i18n,
             lang,
             "identity-second-factor-title",
             "/sign-in/second-factor",
+            "account",
         ),
         "identity/second_factor.html",
         minijinja::context! { csrf => user.csrf_token, error => Option::<String>::None },
@@ -261,11 +257,12 @@ pub async fn second_factor_submit(
             };
             Ok(render_with_status(
                 &state,
-                &meta(
-                    &state,
+                &PageMeta::new(
+                    &state.i18n,
                     lang,
                     "identity-second-factor-title",
                     "/sign-in/second-factor",
+                    "account",
                 ),
                 "identity/second_factor.html",
                 minijinja::context! { csrf => user.csrf_token, error => error_text(&state, lang, &error) },
@@ -298,11 +295,12 @@ async fn enrol_page(
     let enrolment = service::start_enrolment(&state.context(), user).await?;
     Ok(render_with_status(
         state,
-        &meta(
-            state,
+        &PageMeta::new(
+            &state.i18n,
             lang,
             "identity-enrol-title",
             "/account/second-factor",
+            "account",
         ),
         "identity/enrol.html",
         minijinja::context! {
@@ -336,11 +334,12 @@ pub async fn enrol_submit(
             let page = crate::core::auth::policy::CURRENT_USER.sync_scope(new_session, || {
                 render(
                     &state,
-                    &meta(
-                        &state,
+                    &PageMeta::new(
+                        &state.i18n,
                         lang,
                         "identity-recovery-codes-title",
                         "/account/second-factor",
+                        "account",
                     ),
                     "identity/recovery_codes.html",
                     minijinja::context! { codes => codes },
@@ -431,7 +430,13 @@ async fn account_page(
         .collect();
     Ok(render_with_status(
         state,
-        &meta(state, lang, "identity-account-title", "/account"),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "identity-account-title",
+            "/account",
+            "account",
+        ),
         "identity/account.html",
         minijinja::context! {
             csrf => user.csrf_token,
@@ -635,7 +640,13 @@ pub async fn reset_request_form(
     let (token, cookie) = csrf::anonymous_token(&headers);
     let page = render(
         &state,
-        &meta(&state, lang, "identity-reset-title", "/password-reset"),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "identity-reset-title",
+            "/password-reset",
+            "account",
+        ),
         "identity/reset_request.html",
         minijinja::context! { csrf => token, sent => false },
     );
@@ -656,7 +667,13 @@ pub async fn reset_request_submit(
     service::request_password_reset(&state.context(), &form.email, &ip).await?;
     Ok(render(
         &state,
-        &meta(&state, lang, "identity-reset-title", "/password-reset"),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "identity-reset-title",
+            "/password-reset",
+            "account",
+        ),
         "identity/reset_request.html",
         minijinja::context! { csrf => form.csrf, sent => true },
     ))
@@ -707,7 +724,7 @@ fn token_page(
     };
     let page = render_with_status(
         state,
-        &meta(state, lang, title, &path),
+        &PageMeta::new(&state.i18n, lang, title, &path, "account"),
         "identity/new_password.html",
         minijinja::context! {
             csrf => csrf_token,
@@ -894,7 +911,13 @@ fn access_page(
         .collect();
     let page = render_with_status(
         state,
-        &meta(state, lang, "identity-access-title", "/request-access"),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "identity-access-title",
+            "/request-access",
+            "account",
+        ),
         "identity/request_access.html",
         minijinja::context! {
             csrf => csrf_token,

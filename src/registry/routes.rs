@@ -27,35 +27,6 @@ use crate::core::web::{PageMeta, lang_from_path, render_with_status};
 use crate::geo::GeoState;
 use crate::registry::RegistryState;
 
-fn meta(state: &AppState, lang: Lang, title_key: &str, path: String) -> PageMeta {
-    PageMeta {
-        lang,
-        title: state.i18n.t(lang, title_key),
-        description: None,
-        path,
-        query: None,
-        section: "cartography",
-    }
-}
-
-fn page(
-    state: &AppState,
-    lang: Lang,
-    title_key: &str,
-    path: String,
-    template: &str,
-    context: minijinja::Value,
-    status: StatusCode,
-) -> Response {
-    render_with_status(
-        state,
-        &meta(state, lang, title_key, path),
-        template,
-        context,
-        status,
-    )
-}
-
 /// Reads the declaration fields of a form; unreadable dates become problems.
 fn payload_from_form(form: &FormData) -> (DeclarationPayload, Vec<FieldProblem>) {
     let mut problems = vec![];
@@ -282,11 +253,15 @@ pub async fn my_declarations(
     .await
     .map_err(|e| AppError::internal(e.to_string()))?;
     let rows = declaration_rows(&state, lang, &declarations);
-    Ok(page(
+    Ok(render_with_status(
         &state,
-        lang,
-        "registry-my-title",
-        "/livc-r/declarations".into(),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "registry-my-title",
+            "/livc-r/declarations",
+            "cartography",
+        ),
         "registry/my_declarations.html",
         minijinja::context! {
             csrf => user.csrf_token,
@@ -436,13 +411,17 @@ async fn declaration_page(
         .collect();
     let members = service::members_for(&state.db, &cell_codes(&declaration.nis, payload)).await?;
     let form = form_context(state, lang, &declaration.nis, payload, problems, &members);
-    Ok(page(
+    Ok(render_with_status(
         state,
-        lang,
-        "registry-declaration-title",
-        action
-            .trim_start_matches(&format!("/{}", lang.code()))
-            .to_string(),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "registry-declaration-title",
+            action
+                .trim_start_matches(&format!("/{}", lang.code()))
+                .to_string(),
+            "cartography",
+        ),
         "registry/declaration.html",
         minijinja::context! {
             ..form,
@@ -588,11 +567,15 @@ fn link_problem_page(state: &AppState, lang: Lang, problem: LinkProblem) -> Resp
         LinkProblem::Closed => ("registry-survey-link-closed", StatusCode::GONE),
         LinkProblem::Answered => ("registry-survey-link-answered", StatusCode::OK),
     };
-    page(
+    render_with_status(
         state,
-        lang,
-        "registry-survey-title",
-        "/cartography".into(),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "registry-survey-title",
+            "/cartography",
+            "cartography",
+        ),
         "registry/survey_message.html",
         minijinja::context! { message => state.i18n.t(lang, key), success => false },
         status,
@@ -638,11 +621,15 @@ async fn survey_page(
     };
     let members = service::members_for(&state.db, &cell_codes(&invitation.nis, payload)).await?;
     let form = form_context(state, lang, &invitation.nis, payload, problems, &members);
-    let response = page(
+    let response = render_with_status(
         state,
-        lang,
-        "registry-survey-title",
-        format!("/survey/{token}"),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "registry-survey-title",
+            format!("/survey/{token}"),
+            "cartography",
+        ),
         "registry/declaration.html",
         minijinja::context! {
             ..form,
@@ -765,11 +752,15 @@ pub async fn survey_submit(
         };
         match result {
             Ok(()) => {
-                return Ok(page(
+                return Ok(render_with_status(
                     &state,
-                    lang,
-                    "registry-survey-title",
-                    "/cartography".into(),
+                    &PageMeta::new(
+                        &state.i18n,
+                        lang,
+                        "registry-survey-title",
+                        "/cartography",
+                        "cartography",
+                    ),
                     "registry/survey_message.html",
                     minijinja::context! {
                         message => state.i18n.t(lang, "registry-survey-thanks"),
@@ -851,11 +842,15 @@ pub async fn queue(
         .map_err(|e| AppError::internal(e.to_string()))?;
     let registry = state.registry();
     let mergers = super::domain::merger_proposals(&registry, &geography).len();
-    Ok(page(
+    Ok(render_with_status(
         &state,
-        lang,
-        "registry-queue-title",
-        "/registry".into(),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "registry-queue-title",
+            "/registry",
+            "cartography",
+        ),
         "registry/queue.html",
         minijinja::context! {
             pending => declaration_rows(&state, lang, &pending),
@@ -906,11 +901,15 @@ async fn review_page(
         Some(id) => service::account_label(&state.db, id).await?,
         None => None,
     };
-    Ok(page(
+    Ok(render_with_status(
         state,
-        lang,
-        "registry-review-title",
-        format!("/registry/declarations/{}", declaration.id),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "registry-review-title",
+            format!("/registry/declarations/{}", declaration.id),
+            "cartography",
+        ),
         "registry/review.html",
         minijinja::context! {
             csrf => user.csrf_token,
@@ -1082,11 +1081,15 @@ async fn municipality_registry_page(
             }
         })
         .collect();
-    Ok(page(
+    Ok(render_with_status(
         state,
-        lang,
-        "registry-municipality-title",
-        format!("/registry/municipalities/{nis}"),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "registry-municipality-title",
+            format!("/registry/municipalities/{nis}"),
+            "cartography",
+        ),
         "registry/municipality.html",
         minijinja::context! {
             csrf => user.csrf_token,
@@ -1272,11 +1275,15 @@ async fn cells_page(
             }
         })
         .collect();
-    Ok(page(
+    Ok(render_with_status(
         state,
-        lang,
-        "registry-cells-title",
-        "/registry/cells".into(),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "registry-cells-title",
+            "/registry/cells",
+            "cartography",
+        ),
         "registry/cells.html",
         minijinja::context! { csrf => user.csrf_token, cells => rows, error => error },
         status,
@@ -1369,11 +1376,15 @@ async fn cell_page(
     let accounts = service::members_for(&state.db, &codes).await?;
     let form = form_context(state, lang, "", payload, problems, &accounts);
     let lifecycle: Lifecycle = registry.lifecycle(&geography, id, today);
-    Ok(page(
+    Ok(render_with_status(
         state,
-        lang,
-        "registry-cell-title",
-        format!("/registry/cells/{id}"),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "registry-cell-title",
+            format!("/registry/cells/{id}"),
+            "cartography",
+        ),
         "registry/cell.html",
         minijinja::context! {
             ..form,
@@ -1497,11 +1508,15 @@ async fn mergers_page(
             })
         })
         .collect();
-    Ok(page(
+    Ok(render_with_status(
         state,
-        lang,
-        "registry-mergers-title",
-        "/registry/mergers".into(),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "registry-mergers-title",
+            "/registry/mergers",
+            "cartography",
+        ),
         "registry/mergers.html",
         minijinja::context! {
             csrf => user.csrf_token, proposals => rows, error => error, notice => notice,
@@ -1586,11 +1601,15 @@ fn snapshot_form_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
-    page(
+    render_with_status(
         state,
-        lang,
-        "registry-snapshot-form-title",
-        "/registry/snapshots".into(),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "registry-snapshot-form-title",
+            "/registry/snapshots",
+            "cartography",
+        ),
         "registry/snapshot_form.html",
         minijinja::context! {
             csrf => user.csrf_token,
@@ -1711,11 +1730,15 @@ async fn surveys_page(
         })
         .collect();
     let closes_default = (state.clock.today() + chrono::Duration::days(30)).to_string();
-    Ok(page(
+    Ok(render_with_status(
         state,
-        lang,
-        "registry-surveys-title",
-        "/registry/surveys".into(),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "registry-surveys-title",
+            "/registry/surveys",
+            "cartography",
+        ),
         "registry/surveys.html",
         minijinja::context! {
             csrf => user.csrf_token,
@@ -1862,11 +1885,15 @@ async fn one_survey_page(
         .filter_map(|n| geography.municipality(n))
         .map(|m| minijinja::context! { nis => m.nis, name => m.display_name(lang) })
         .collect();
-    Ok(page(
+    Ok(render_with_status(
         state,
-        lang,
-        "registry-survey-title",
-        format!("/registry/surveys/{}", survey.id),
+        &PageMeta::new(
+            &state.i18n,
+            lang,
+            "registry-survey-title",
+            format!("/registry/surveys/{}", survey.id),
+            "cartography",
+        ),
         "registry/survey.html",
         minijinja::context! {
             csrf => user.csrf_token,

@@ -21,31 +21,6 @@ use crate::core::web::{PageMeta, lang_from_path, render_with_status};
 use crate::geo::GeoState;
 use crate::registry::RegistryState;
 
-fn page(
-    state: &AppState,
-    lang: Lang,
-    title: String,
-    path: String,
-    template: &str,
-    context: minijinja::Value,
-    status: StatusCode,
-) -> Response {
-    render_with_status(
-        state,
-        &PageMeta {
-            lang,
-            title,
-            description: None,
-            path,
-            query: None,
-            section: "offer",
-        },
-        template,
-        context,
-        status,
-    )
-}
-
 fn pairs(body: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(body.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -286,13 +261,16 @@ async fn meeting_form_page(
         ),
     };
     let assigned_to = requests.first().and_then(|r| r.assigned_to);
-    Ok(page(
+    Ok(render_with_status(
         state,
-        lang,
-        state.i18n.t(lang, title_key),
-        action
-            .trim_start_matches(&format!("/{}", lang.code()))
-            .to_string(),
+        &PageMeta::titled(
+            lang,
+            state.i18n.t(lang, title_key),
+            action
+                .trim_start_matches(&format!("/{}", lang.code()))
+                .to_string(),
+            "offer",
+        ),
         "support/plan_meeting.html",
         minijinja::context! {
             csrf => user.csrf_token,
@@ -473,13 +451,16 @@ async fn meeting_page(
     }
     let start = local_time(meeting.starts_at);
     let end = local_time(meeting.ends_at);
-    Ok(page(
+    Ok(render_with_status(
         state,
-        lang,
-        state
-            .i18n
-            .t(lang, &format!("support-meeting-kind-{}", meeting.kind)),
-        format!("/support/meetings/{meeting_id}"),
+        &PageMeta::titled(
+            lang,
+            state
+                .i18n
+                .t(lang, &format!("support-meeting-kind-{}", meeting.kind)),
+            format!("/support/meetings/{meeting_id}"),
+            "offer",
+        ),
         "support/meeting.html",
         minijinja::context! {
             csrf => user.csrf_token,
@@ -817,11 +798,14 @@ async fn cancel_page(
     let kind = state
         .i18n
         .t(lang, &format!("support-meeting-kind-{}", meeting.kind));
-    Ok(page(
+    Ok(render_with_status(
         state,
-        lang,
-        state.i18n.t(lang, "support-meeting-cancel-title"),
-        format!("/support/meetings/{}/cancel", meeting.id),
+        &PageMeta::titled(
+            lang,
+            state.i18n.t(lang, "support-meeting-cancel-title"),
+            format!("/support/meetings/{}/cancel", meeting.id),
+            "offer",
+        ),
         "support/cancel_meeting.html",
         minijinja::context! {
             csrf => user.csrf_token,
@@ -923,11 +907,14 @@ pub async fn calendar_page(
     CurrentUser(user): CurrentUser,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    Ok(page(
+    Ok(render_with_status(
         &state,
-        lang,
-        state.i18n.t(lang, "support-calendar-title"),
-        "/support/calendar".into(),
+        &PageMeta::titled(
+            lang,
+            state.i18n.t(lang, "support-calendar-title"),
+            "/support/calendar",
+            "offer",
+        ),
         "support/calendar.html",
         minijinja::context! { csrf => user.csrf_token, links => None::<minijinja::Value> },
         StatusCode::OK,
@@ -950,11 +937,14 @@ pub async fn calendar_submit(
     )
     .await?;
     let base = state.public_url().trim_end_matches('/').to_string();
-    let mut response = page(
+    let mut response = render_with_status(
         &state,
-        lang,
-        state.i18n.t(lang, "support-calendar-title"),
-        "/support/calendar".into(),
+        &PageMeta::titled(
+            lang,
+            state.i18n.t(lang, "support-calendar-title"),
+            "/support/calendar",
+            "offer",
+        ),
         "support/calendar.html",
         minijinja::context! {
             csrf => user.csrf_token,
@@ -1076,15 +1066,18 @@ pub async fn municipality_file(
             .map(|(_, n)| n.clone())
             .unwrap_or_else(|| format!("#{id}"))
     };
-    Ok(page(
+    Ok(render_with_status(
         &state,
-        lang,
-        format!(
-            "{} — {}",
-            municipality.display_name(lang).plain(),
-            state.i18n.t(lang, "support-file-title")
+        &PageMeta::titled(
+            lang,
+            format!(
+                "{} — {}",
+                municipality.display_name(lang).plain(),
+                state.i18n.t(lang, "support-file-title")
+            ),
+            format!("/support/municipalities/{nis}"),
+            "offer",
         ),
-        format!("/support/municipalities/{nis}"),
         "support/municipality_file.html",
         minijinja::context! {
             nis => nis,

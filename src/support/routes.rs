@@ -22,31 +22,6 @@ use crate::core::state::AppState;
 use crate::core::web::{PageMeta, lang_from_path, render_with_status};
 use crate::geo::GeoState;
 
-fn page(
-    state: &AppState,
-    lang: Lang,
-    title: String,
-    path: String,
-    template: &str,
-    context: minijinja::Value,
-    status: StatusCode,
-) -> Response {
-    render_with_status(
-        state,
-        &PageMeta {
-            lang,
-            title,
-            description: None,
-            path,
-            query: None,
-            section: "offer",
-        },
-        template,
-        context,
-        status,
-    )
-}
-
 /// A submitted form as name/value pairs (checkbox groups repeat their name).
 fn form_pairs(body: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(body.as_bytes())
@@ -174,11 +149,14 @@ async fn form_page(
         })
         .collect();
     let title = state.i18n.t(lang, &format!("support-kind-{}", kind.code()));
-    let response = page(
+    let response = render_with_status(
         state,
-        lang,
-        title.clone(),
-        format!("/request/{}", kind.code()),
+        &PageMeta::titled(
+            lang,
+            title.clone(),
+            format!("/request/{}", kind.code()),
+            "offer",
+        ),
         "support/request_form.html",
         minijinja::context! {
             kind => kind.code(),
@@ -237,11 +215,9 @@ pub async fn request_form(
 }
 
 fn message_page(state: &AppState, lang: Lang, key: &str, status: StatusCode) -> Response {
-    page(
+    render_with_status(
         state,
-        lang,
-        state.i18n.t(lang, "support-title"),
-        "/offer".into(),
+        &PageMeta::titled(lang, state.i18n.t(lang, "support-title"), "/offer", "offer"),
         "support/message.html",
         minijinja::context! { message => state.i18n.t(lang, key), success => status.is_success() },
         status,
@@ -397,11 +373,14 @@ pub async fn confirm_form(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     let (csrf_token, cookie) = csrf::anonymous_token(&headers);
-    let response = page(
+    let response = render_with_status(
         &state,
-        lang,
-        state.i18n.t(lang, "support-confirm-title"),
-        format!("/request/confirm/{token}"),
+        &PageMeta::titled(
+            lang,
+            state.i18n.t(lang, "support-confirm-title"),
+            format!("/request/confirm/{token}"),
+            "offer",
+        ),
         "support/confirm.html",
         minijinja::context! { csrf => csrf_token, token => token },
         StatusCode::OK,
@@ -461,17 +440,20 @@ async fn requester_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let messages = service::messages(&state.db, req.id, false).await?;
-    Ok(page(
+    Ok(render_with_status(
         state,
-        lang,
-        format!(
-            "{} {}",
-            state.i18n.t(lang, "support-request-title"),
-            req.reference
+        &PageMeta::titled(
+            lang,
+            format!(
+                "{} {}",
+                state.i18n.t(lang, "support-request-title"),
+                req.reference
+            ),
+            action
+                .trim_start_matches(&format!("/{}", lang.code()))
+                .to_string(),
+            "offer",
         ),
-        action
-            .trim_start_matches(&format!("/{}", lang.code()))
-            .to_string(),
         "support/follow.html",
         minijinja::context! {
             ..request_context(state, lang, req),
@@ -692,11 +674,14 @@ pub async fn my_requests(
         .iter()
         .map(|r| row_context(&state, lang, r, 0))
         .collect();
-    Ok(page(
+    Ok(render_with_status(
         &state,
-        lang,
-        state.i18n.t(lang, "support-my-title"),
-        "/my-requests".into(),
+        &PageMeta::titled(
+            lang,
+            state.i18n.t(lang, "support-my-title"),
+            "/my-requests",
+            "offer",
+        ),
         "support/my_requests.html",
         minijinja::context! {
             requests => rows,
@@ -911,11 +896,14 @@ pub async fn team(
             }
         })
         .collect();
-    Ok(page(
+    Ok(render_with_status(
         &state,
-        lang,
-        state.i18n.t(lang, "support-team-title"),
-        "/support".into(),
+        &PageMeta::titled(
+            lang,
+            state.i18n.t(lang, "support-team-title"),
+            "/support",
+            "offer",
+        ),
         "support/team.html",
         minijinja::context! {
             sections => sections,
@@ -1063,15 +1051,18 @@ async fn staff_page(
         .find(|c| Some(c.id) == req.assigned_to)
         .map(|c| c.name.clone());
     let allowed = |action| super::domain::transition(req.state, action).is_some();
-    Ok(page(
+    Ok(render_with_status(
         state,
-        lang,
-        format!(
-            "{} {}",
-            state.i18n.t(lang, "support-request-title"),
-            req.reference
+        &PageMeta::titled(
+            lang,
+            format!(
+                "{} {}",
+                state.i18n.t(lang, "support-request-title"),
+                req.reference
+            ),
+            format!("/support/{}", req.id),
+            "offer",
         ),
-        format!("/support/{}", req.id),
         "support/detail.html",
         minijinja::context! {
             ..request_context(state, lang, req),

@@ -157,6 +157,48 @@ struct NavItem {
     current: bool,
 }
 
+impl PageMeta {
+    /// A page in `lang` titled with the translation of `title_key`, at `path` (after the
+    /// language prefix), under the main navigation entry `section`.
+    pub fn new(
+        i18n: &crate::core::i18n::I18n,
+        lang: Lang,
+        title_key: &str,
+        path: impl Into<String>,
+        section: &'static str,
+    ) -> PageMeta {
+        PageMeta::titled(lang, i18n.t(lang, title_key), path, section)
+    }
+
+    /// The same with a title already written (a municipality's name, say).
+    pub fn titled(
+        lang: Lang,
+        title: String,
+        path: impl Into<String>,
+        section: &'static str,
+    ) -> PageMeta {
+        PageMeta {
+            lang,
+            title,
+            description: None,
+            path: path.into(),
+            query: None,
+            section,
+        }
+    }
+
+    /// The query string kept when switching language (validated input only).
+    pub fn with_query(mut self, query: String) -> PageMeta {
+        self.query = Some(query);
+        self
+    }
+
+    pub fn with_description(mut self, description: String) -> PageMeta {
+        self.description = Some(description);
+        self
+    }
+}
+
 /// Renders a page template inside the base layout to HTML.
 pub fn render_html(
     state: &AppState,
