@@ -17,32 +17,10 @@ use crate::core::auth::session::SessionUser;
 use crate::core::error::AppError;
 use crate::core::i18n::{Lang, format_date};
 use crate::core::state::AppState;
+use crate::core::web::form::Form;
 use crate::core::web::{PageMeta, lang_from_path, render_with_status};
 use crate::geo::GeoState;
 use crate::registry::RegistryState;
-
-fn pairs(body: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(body.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .take(300)
-        .collect()
-}
-
-fn get<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-fn all(pairs: &[(String, String)], name: &str) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .collect()
-}
 
 fn local_time(at: DateTime<Utc>) -> chrono::NaiveDateTime {
     (at + crate::core::clock::brussels_offset(at)).naive_utc()
@@ -133,7 +111,7 @@ async fn meeting_form_page(
     lang: Lang,
     user: &SessionUser,
     target: MeetingForm<'_>,
-    form: &[(String, String)],
+    form: &Form,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
@@ -169,8 +147,8 @@ async fn meeting_form_page(
             }
         }
     }
-    let chosen_staff = all(form, "staff");
-    let chosen_place = get(form, "place");
+    let chosen_staff = form.all("staff");
+    let chosen_place = form.get("place");
     let mut municipalities: Vec<&String> =
         requests.iter().flat_map(|r| &r.municipalities).collect();
     municipalities.sort();
@@ -231,10 +209,10 @@ async fn meeting_form_page(
         Some(super::domain::Kind::ProjectSupport) => "project-support",
         Some(super::domain::Kind::Question) | None => "other",
     };
-    let kind = if get(form, "kind").is_empty() {
+    let kind = if form.get("kind").is_empty() {
         default_kind.to_string()
     } else {
-        get(form, "kind").to_string()
+        form.get("kind").to_string()
     };
     let (title_key, intro_key, button_key, action, back_href, back_label) = match &target {
         MeetingForm::Plan(req) => (
@@ -286,10 +264,10 @@ async fn meeting_form_page(
                 id => id, name => name,
                 checked => chosen_staff.contains(&id.to_string()) || (chosen_staff.is_empty() && (Some(*id) == assigned_to || (assigned_to.is_none() && *id == user.user_id))),
             }).collect::<Vec<_>>(),
-            date => get(form, "date"),
-            start => if get(form, "start").is_empty() { "10:00" } else { get(form, "start") },
-            end => if get(form, "end").is_empty() { "12:00" } else { get(form, "end") },
-            place_detail => get(form, "place_detail"),
+            date => form.get("date"),
+            start => if form.get("start").is_empty() { "10:00" } else { form.get("start") },
+            end => if form.get("end").is_empty() { "12:00" } else { form.get("end") },
+            place_detail => form.get("place_detail"),
             today_value => today.to_string(),
             error => error,
         },
@@ -309,7 +287,7 @@ pub async fn plan_form(
         lang,
         &user,
         MeetingForm::Plan(&req),
-        &[],
+        &Form::default(),
         None,
         StatusCode::OK,
     )
@@ -317,19 +295,20 @@ pub async fn plan_form(
 }
 
 /// The meeting as typed in the plan/change form; `None` when the date or a time is not one.
-fn typed_meeting(form: &[(String, String)]) -> Option<NewMeeting> {
-    let date = parse_date(get(form, "date"))?;
-    let start = parse_time(get(form, "start"))?;
-    let end = parse_time(get(form, "end"))?;
-    let (place_kind, place_code) = get(form, "place").split_once(':').unwrap_or(("", ""));
+fn typed_meeting(form: &Form) -> Option<NewMeeting> {
+    let date = parse_date(form.get("date"))?;
+    let start = parse_time(form.get("start"))?;
+    let end = parse_time(form.get("end"))?;
+    let (place_kind, place_code) = form.get("place").split_once(':').unwrap_or(("", ""));
     Some(NewMeeting {
-        kind: get(form, "kind").to_string(),
+        kind: form.get("kind").to_string(),
         starts_at: from_local(date, start),
         ends_at: from_local(date, end),
         place_kind: place_kind.to_string(),
         place_code: place_code.to_string(),
-        place_detail: get(form, "place_detail").to_string(),
-        staff: all(form, "staff")
+        place_detail: form.get("place_detail").to_string(),
+        staff: form
+            .all("staff")
             .iter()
             .filter_map(|s| s.parse().ok())
             .collect(),
@@ -344,8 +323,8 @@ pub async fn plan_submit(
     body: String,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    let form = pairs(&body);
-    csrf::require_session_token(get(&form, "csrf"), &user)?;
+    let form = Form::parse(&body);
+    csrf::require_session_token(form.get("csrf"), &user)?;
     let req = request_for(&state, &id).await?;
     let Some(input) = typed_meeting(&form) else {
         let message = state.i18n.t(lang, "support-error-date");
@@ -531,8 +510,8 @@ pub async fn meeting_submit(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let form = pairs(&body);
-    csrf::require_session_token(get(&form, "csrf"), &user)?;
+    let form = Form::parse(&body);
+    csrf::require_session_token(form.get("csrf"), &user)?;
     let meeting = meetings::meeting(&state.db, id)
         .await
         .map_err(|e| match e {
@@ -541,13 +520,15 @@ pub async fn meeting_submit(
         })?;
     let actor = Actor::user(user.user_id, &ip);
     let ctx = state.context();
-    let result = match get(&form, "action") {
+    let result = match form.get("action") {
         "report" => {
             let participants: Vec<Participant> = (0..20)
                 .map(|i| Participant {
-                    role: get(&form, &format!("participant_role_{i}")).to_string(),
-                    organisation: get(&form, &format!("participant_organisation_{i}")).to_string(),
-                    name: get(&form, &format!("participant_name_{i}")).to_string(),
+                    role: form.get(&format!("participant_role_{i}")).to_string(),
+                    organisation: form
+                        .get(&format!("participant_organisation_{i}"))
+                        .to_string(),
+                    name: form.get(&format!("participant_name_{i}")).to_string(),
                 })
                 .collect();
             meetings::save_report(
@@ -555,23 +536,23 @@ pub async fn meeting_submit(
                 &actor,
                 id,
                 Report {
-                    report: get(&form, "report").to_string(),
-                    topics: all(&form, "topics"),
-                    handed_over: all(&form, "handed_over"),
+                    report: form.get("report").to_string(),
+                    topics: form.all("topics"),
+                    handed_over: form.all("handed_over"),
                     participants,
-                    consent: get(&form, "consent") == "yes",
+                    consent: form.get("consent") == "yes",
                 },
             )
             .await
             .map(|()| "support-report-saved")
         }
-        "add_action" => match parse_date(get(&form, "due_on")) {
+        "add_action" => match parse_date(form.get("due_on")) {
             Some(due) => meetings::add_action(
                 &ctx,
                 &actor,
                 &meeting,
-                get(&form, "description"),
-                get(&form, "owner").parse().ok(),
+                form.get("description"),
+                form.get("owner").parse().ok(),
                 due,
             )
             .await
@@ -585,7 +566,7 @@ pub async fn meeting_submit(
             &ctx,
             &actor,
             id,
-            get(&form, "action_id").parse().unwrap_or_default(),
+            form.get("action_id").parse().unwrap_or_default(),
         )
         .await
         .map(|()| "support-action-done"),
@@ -692,6 +673,7 @@ pub async fn change_form(
         ("place_detail".to_string(), meeting.place_detail.clone()),
     ];
     form.extend(staff.iter().map(|id| ("staff".to_string(), id.to_string())));
+    let form = Form::from_pairs(form);
     meeting_form_page(
         &state,
         lang,
@@ -715,8 +697,8 @@ pub async fn change_submit(
     body: String,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    let form = pairs(&body);
-    csrf::require_session_token(get(&form, "csrf"), &user)?;
+    let form = Form::parse(&body);
+    csrf::require_session_token(form.get("csrf"), &user)?;
     let meeting = meeting_for(&state, &id).await?;
     if !meeting.can_change(state.clock.now()) {
         return refused_page(&state, lang, &user, &meeting, "support-error-meeting-held").await;
@@ -851,10 +833,10 @@ pub async fn cancel_submit(
     body: String,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    let form = pairs(&body);
-    csrf::require_session_token(get(&form, "csrf"), &user)?;
+    let form = Form::parse(&body);
+    csrf::require_session_token(form.get("csrf"), &user)?;
     let meeting = meeting_for(&state, &id).await?;
-    let reason = get(&form, "reason");
+    let reason = form.get("reason");
     match meetings::cancel(
         &state.context(),
         &Actor::user(user.user_id, &ip),

@@ -19,24 +19,9 @@ use crate::core::date::format_local_time as timestamp;
 use crate::core::error::AppError;
 use crate::core::i18n::{Lang, format_date};
 use crate::core::state::AppState;
+use crate::core::web::form::Form;
 use crate::core::web::{PageMeta, lang_from_path, render_with_status};
 use crate::geo::GeoState;
-
-/// A submitted form as name/value pairs (checkbox groups repeat their name).
-fn form_pairs(body: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(body.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .take(200)
-        .collect()
-}
-
-fn value<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
 
 fn answers_from(kind: Kind, pairs: &[(String, String)]) -> Answers {
     let mut answers = Answers::new();
@@ -233,17 +218,17 @@ pub async fn request_submit(
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
     let kind = kind_from(&state, &kind)?;
-    let pairs = form_pairs(&body);
+    let pairs = Form::parse(&body);
     let user = crate::core::auth::policy::current_user().filter(|u| u.fully_authenticated());
     match &user {
-        Some(u) => csrf::require_session_token(value(&pairs, "csrf"), u)?,
+        Some(u) => csrf::require_session_token(pairs.get("csrf"), u)?,
         None => {
-            if !csrf::verify_anonymous(&headers, value(&pairs, "csrf")) {
+            if !csrf::verify_anonymous(&headers, pairs.get("csrf")) {
                 return Err(AppError::Forbidden { key: "error-csrf" });
             }
         }
     }
-    if !value(&pairs, "website").is_empty() {
+    if !pairs.get("website").is_empty() {
         // A robot filled the hidden field: answer as if all went well, keep nothing.
         return Ok(Redirect::to(&format!("/{}/request/sent", lang.code())).into_response());
     }
@@ -252,23 +237,16 @@ pub async fn request_submit(
         None => vec![],
     };
     let mut form = FormState {
-        answers: answers_from(kind, &pairs),
-        name: value(&pairs, "name").chars().take(200).collect(),
-        email: value(&pairs, "email").chars().take(254).collect(),
-        organisation: value(&pairs, "organisation").chars().take(200).collect(),
-        municipality_text: value(&pairs, "municipality_text")
-            .chars()
-            .take(400)
-            .collect(),
+        answers: answers_from(kind, pairs.pairs()),
+        name: pairs.get("name").chars().take(200).collect(),
+        email: pairs.get("email").chars().take(254).collect(),
+        organisation: pairs.get("organisation").chars().take(200).collect(),
+        municipality_text: pairs.get("municipality_text").chars().take(400).collect(),
         ..FormState::default()
     };
     let mut unknown_municipalities = false;
     let codes: Vec<String> = if !members.is_empty() {
-        form.chosen = pairs
-            .iter()
-            .filter(|(k, _)| k == "municipalities")
-            .map(|(_, v)| v.clone())
-            .collect();
+        form.chosen = pairs.all("municipalities");
         form.chosen.clone()
     } else {
         let (codes, unknown) = state
@@ -569,14 +547,14 @@ async fn requester_action(
     lang: Lang,
     req: &Request,
     who: &Acting<'_>,
-    pairs: &[(String, String)],
+    pairs: &Form,
 ) -> Result<(Option<String>, Option<String>, StatusCode), AppError> {
     let ctx = state.context();
-    let result = match value(pairs, "action") {
+    let result = match pairs.get("action") {
         "withdraw" => service::act(&ctx, who, req, Action::Withdraw, Details::default())
             .await
             .map(|_| "support-withdrawn"),
-        "message" => service::post_message(&ctx, who, req, value(pairs, "body"), false)
+        "message" => service::post_message(&ctx, who, req, pairs.get("body"), false)
             .await
             .map(|()| "support-message-sent"),
         _ => return Err(AppError::bad_request("error-bad-request", "action")),
@@ -616,8 +594,8 @@ pub async fn follow_submit(
     body: String,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    let pairs = form_pairs(&body);
-    if !csrf::verify_anonymous(&headers, value(&pairs, "csrf")) {
+    let pairs = Form::parse(&body);
+    if !csrf::verify_anonymous(&headers, pairs.get("csrf")) {
         return Err(AppError::Forbidden { key: "error-csrf" });
     }
     let req = match service::request_by_follow_token(&state.db, &token).await {
@@ -756,8 +734,8 @@ pub async fn my_request_submit(
     body: String,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    let pairs = form_pairs(&body);
-    csrf::require_session_token(value(&pairs, "csrf"), &user)?;
+    let pairs = Form::parse(&body);
+    csrf::require_session_token(pairs.get("csrf"), &user)?;
     let req = own_request(&state, &user, &id).await?;
     let actor = Actor::user(user.user_id, &ip);
     let who = Acting {
@@ -1127,8 +1105,8 @@ pub async fn detail_submit(
     body: String,
 ) -> Result<Response, AppError> {
     let lang = lang_from_path(&lang)?;
-    let pairs = form_pairs(&body);
-    csrf::require_session_token(value(&pairs, "csrf"), &user)?;
+    let pairs = Form::parse(&body);
+    csrf::require_session_token(pairs.get("csrf"), &user)?;
     let req = staff_request(&state, &id).await?;
     let actor = Actor::user(user.user_id, &ip);
     let who = Acting {
@@ -1138,19 +1116,19 @@ pub async fn detail_submit(
         staff: true,
     };
     let ctx = state.context();
-    let text = value(&pairs, "text");
-    let result: Result<&str, SupportError> = match value(&pairs, "action") {
-        "message" => service::post_message(&ctx, &who, &req, value(&pairs, "body"), false)
+    let text = pairs.get("text");
+    let result: Result<&str, SupportError> = match pairs.get("action") {
+        "message" => service::post_message(&ctx, &who, &req, pairs.get("body"), false)
             .await
             .map(|()| "support-message-sent"),
-        "note" => service::post_message(&ctx, &who, &req, value(&pairs, "body"), true)
+        "note" => service::post_message(&ctx, &who, &req, pairs.get("body"), true)
             .await
             .map(|()| "support-note-added"),
         code => {
             let action = Action::from_code(code)
                 .filter(|a| *a != Action::Confirm && *a != Action::Withdraw)
                 .ok_or(AppError::bad_request("error-bad-request", "action"))?;
-            let planned_on = match value(&pairs, "planned_on") {
+            let planned_on = match pairs.get("planned_on") {
                 "" => None,
                 text => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
                     .or_else(|_| chrono::NaiveDate::parse_from_str(text, "%d/%m/%Y"))
@@ -1177,7 +1155,7 @@ pub async fn detail_submit(
                 &req,
                 action,
                 Details {
-                    advisor: value(&pairs, "advisor").parse().ok(),
+                    advisor: pairs.get("advisor").parse().ok(),
                     planned_on,
                     text,
                 },

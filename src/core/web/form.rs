@@ -5,6 +5,7 @@
 /// The most fields any form of the platform has, with room to spare.
 pub const MAX_FIELDS: usize = 300;
 
+#[derive(Debug, Default)]
 pub struct Form(Vec<(String, String)>);
 
 impl Form {
@@ -15,6 +16,11 @@ impl Form {
                 .take(MAX_FIELDS)
                 .collect(),
         )
+    }
+
+    /// A form filled in by the server (an edit form showing what is stored).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Form {
+        Form(pairs)
     }
 
     /// The first value sent for `name`, or empty text.
