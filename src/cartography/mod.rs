@@ -6,13 +6,13 @@
 //! Everything here reads the registry's accepted observations only; every count states its
 //! reference date and sources, and is computed against the municipalities valid that day.
 
-pub mod api;
-pub mod map;
-pub mod png;
-pub mod render;
+mod api;
+mod map;
+mod png;
+mod render;
 mod routes;
 mod section;
-pub mod view;
+mod view;
 
 use axum::Router;
 use axum::routing::get;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::i18n::{Lang, format_date};
 use crate::core::state::AppState;
-use crate::geo::domain::{DisplayName, LanguageArea};
+use crate::geo::domain::DisplayName;
 use crate::geo::{Geography, Region};
 use crate::registry::domain::{Counts, Picture, Registry, Source, Status, Summary};
 
@@ -412,11 +412,4 @@ pub fn source_counts(state: &AppState, lang: Lang, picture: &Picture) -> Vec<(St
         }
     }
     out
-}
-
-/// True for the German-speaking municipalities (the Community is shown as a sub-row).
-pub fn is_german_speaking(geography: &Geography, nis: &str) -> bool {
-    geography
-        .municipality(nis)
-        .is_some_and(|m| m.language_area == LanguageArea::German)
 }

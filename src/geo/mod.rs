@@ -7,7 +7,7 @@
 //! Invariant: a query "as of a date" only ever returns the municipalities that existed then;
 //! dates before 2019-01-01 are refused.
 
-pub mod api;
+mod api;
 pub mod boundaries;
 pub mod domain;
 mod routes;

@@ -8,7 +8,7 @@
 //! and stored hashed; a password change or reset ends the other sessions.
 
 pub mod demo;
-pub mod domain;
+pub(crate) mod domain;
 mod routes;
 pub mod service;
 pub mod session_store;

@@ -9,15 +9,15 @@
 //! audited and emailed; forms hold organisational facts only.
 
 pub mod demo;
-pub mod domain;
-pub mod file;
-pub mod ics;
+mod domain;
+mod file;
+mod ics;
 mod meeting_routes;
 pub mod meetings;
 mod routes;
 pub mod service;
 mod store;
-pub mod team;
+mod team;
 pub mod visits;
 
 use axum::Router;
