@@ -484,3 +484,16 @@ async fn only_the_embeddable_map_may_be_framed_by_configured_partners() {
     assert!(map.contains("frame-ancestors 'none'"), "{map}");
     server.abort();
 }
+
+/// Reading the revisions before each request must not make the public pages depend on the
+/// database: when it cannot be reached, a page this instance holds is still served.
+#[tokio::test]
+async fn public_pages_held_in_memory_stay_readable_when_the_database_is_unreachable() {
+    let app = TestApp::start().await;
+    let (status, before) = app.text("/fr/").await;
+    assert_eq!(status, 200);
+    app.state.db.close().await;
+    let (status, during) = app.text("/fr/").await;
+    assert_eq!(status, 200, "served from memory");
+    assert_eq!(before, during);
+}

@@ -237,8 +237,11 @@ pub async fn freshen(State(state): State<AppState>, request: Request, next: Next
     let path = request.uri().path();
     let independent = path.starts_with("/static/")
         || matches!(path, "/favicon.ico" | "/healthz" | "/readyz" | "/metrics");
+    // When the database cannot be read, the request is served from what this instance holds
+    // (a public page stays readable during a database outage); handlers that need the
+    // database answer 503 themselves, and the next request tries again.
     if !independent && let Err(error) = state.freshen().await {
-        return error.into_response();
+        tracing::warn!(%error, "revisions not read: serving the data held in memory");
     }
     next.run(request).await
 }
